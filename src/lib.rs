@@ -1,0 +1,5 @@
+//! camlytics-gateway: signs, paces and serves calls to the Camlytics Cloud REST API for many internal apps.
+
+pub mod secret;
+pub mod settings;
+pub mod simulator;

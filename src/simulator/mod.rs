@@ -1,0 +1,1 @@
+//! The simulated Camlytics Cloud, used by `demo`, `simulate` and the tests.
