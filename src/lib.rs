@@ -1,5 +1,7 @@
 //! camlytics-gateway: signs, paces and serves calls to the Camlytics Cloud REST API for many internal apps.
 
+pub mod error;
 pub mod secret;
 pub mod settings;
 pub mod simulator;
+pub mod upstream;

@@ -18,10 +18,13 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         if seconds.is_finite() && seconds >= 0.0 {
             return Ok(Duration::from_secs_f64(seconds));
         }
-        return Err(format!("'{text}' is not a duration of zero or more seconds"));
+        return Err(format!(
+            "'{text}' is not a duration of zero or more seconds"
+        ));
     }
-    humantime::parse_duration(text)
-        .map_err(|e| format!("'{text}' is not a duration ({e}); use seconds such as 90, or 90s, 5m, 24h"))
+    humantime::parse_duration(text).map_err(|e| {
+        format!("'{text}' is not a duration ({e}); use seconds such as 90, or 90s, 5m, 24h")
+    })
 }
 
 /// How to reach and pace the cloud: the settings shared by `serve` and `check`.
@@ -144,13 +147,16 @@ impl UpstreamArgs {
         };
         let api_secret = match (&self.api_secret, &self.api_secret_file) {
             (Some(_), Some(_)) => {
-                return Err("set only one of CAMLYTICS_API_SECRET and CAMLYTICS_API_SECRET_FILE".into())
+                return Err(
+                    "set only one of CAMLYTICS_API_SECRET and CAMLYTICS_API_SECRET_FILE".into(),
+                )
             }
             (Some(secret), None) => secret.clone(),
             (None, Some(path)) => read_secret_file(path)?,
-            (None, None) => {
-                return Err("CAMLYTICS_API_SECRET or CAMLYTICS_API_SECRET_FILE is required to sign requests".into())
-            }
+            (None, None) => return Err(
+                "CAMLYTICS_API_SECRET or CAMLYTICS_API_SECRET_FILE is required to sign requests"
+                    .into(),
+            ),
         };
         if api_secret.expose().is_empty() {
             return Err("the API secret is empty".into());

@@ -1,0 +1,111 @@
+//! The one error type of the gateway, rendered in the cloud's own envelope so callers parse one shape.
+
+use std::time::Duration;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// The body of every error answer: `{"code": <HTTP status>, "msg": "...", "result": null}`.
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Non-zero: the HTTP status of the answer.
+    #[schema(example = 400)]
+    pub code: u16,
+    /// What went wrong and, for bad input, which parameter and what is allowed.
+    #[schema(example = "limit: must be a whole number from 1 to 1000, got '5000'")]
+    pub msg: String,
+    /// Always null on errors.
+    #[schema(value_type = Option<Vec<serde_json::Value>>)]
+    pub result: Option<()>,
+}
+
+/// Everything that can go wrong while answering a caller, each with its precise status.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The caller's request is malformed; nothing was sent upstream. 400.
+    #[error("{0}")]
+    BadRequest(String),
+    /// No such route. 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// The cloud answered badly, refused us, or could not be reached. 502.
+    #[error("{0}")]
+    BadGateway(String),
+    /// We are shedding load or the cloud is unavailable; try again after the given time. 503.
+    #[error("{msg}")]
+    Unavailable {
+        /// What is unavailable and why.
+        msg: String,
+        /// Sent as `Retry-After`, in whole seconds rounded up.
+        retry_after: Duration,
+    },
+    /// The gateway cannot serve at all until an operator acts (e.g. nonce space exhausted). 503, no Retry-After.
+    #[error("{0}")]
+    OutOfService(String),
+    /// The cloud took longer than the upstream timeout. 504.
+    #[error("{0}")]
+    GatewayTimeout(String),
+}
+
+impl GatewayError {
+    /// A 400 naming the parameter and what it accepts.
+    pub fn bad_param(name: &str, problem: impl std::fmt::Display) -> Self {
+        Self::BadRequest(format!("{name}: {problem}"))
+    }
+}
+
+/// Whole seconds for `Retry-After`, rounded up and at least 1.
+pub fn retry_after_secs(wait: Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
+}
+
+impl ResponseError for GatewayError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            Self::Unavailable { .. } | Self::OutOfService(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let mut response = HttpResponse::build(status);
+        if let Self::Unavailable { retry_after, .. } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
+        }
+        response.json(ErrorBody {
+            code: status.as_u16(),
+            msg: self.to_string(),
+            result: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1000)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1001)), 2);
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn unavailable_answers_carry_retry_after_and_the_envelope() {
+        let error = GatewayError::Unavailable {
+            msg: "busy".into(),
+            retry_after: Duration::from_millis(2500),
+        };
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "3");
+    }
+}

@@ -1,0 +1,297 @@
+//! The upstream lane: one ordered queue per API key.
+//!
+//! Only the holder of the lane's turn may take a nonce, sign and send, and it keeps the turn until the
+//! cloud has answered, so a call signed with nonce N can never be overtaken on the wire by N+1.
+//! Turns start at most `rps` times a second, later still while the cloud has asked us to back off.
+//! Waiting callers are served round-robin by caller, first-in first-out within a caller,
+//! so one busy caller cannot starve the others.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+/// Why a caller did not get a turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneFull {
+    /// When a turn might be had, for `Retry-After`.
+    pub retry_after: Duration,
+}
+
+struct Waiter {
+    id: u64,
+    hand_over: oneshot::Sender<()>,
+}
+
+struct CallerQueue {
+    caller: String,
+    waiters: VecDeque<Waiter>,
+}
+
+struct LaneState {
+    busy: bool,
+    /// Callers with waiters, in round-robin order.
+    queues: VecDeque<CallerQueue>,
+    waiting: usize,
+    next_id: u64,
+    /// The earliest start of the next call (pacing).
+    next_start: Instant,
+    /// The cloud asked us to wait (429/503 with Retry-After) until then.
+    paused_until: Instant,
+}
+
+/// The ordered, paced, fair lane of calls to the cloud for one key.
+pub struct Lane {
+    interval: Duration,
+    state: Mutex<LaneState>,
+}
+
+/// The right to send one call upstream; dropping it passes the turn to the next waiter.
+pub struct LaneTurn {
+    lane: Arc<Lane>,
+}
+
+impl Lane {
+    /// A lane that starts at most `rps` calls a second.
+    pub fn new(rps: f64) -> Arc<Self> {
+        let now = Instant::now();
+        Arc::new(Self {
+            interval: Duration::from_secs_f64(1.0 / rps),
+            state: Mutex::new(LaneState {
+                busy: false,
+                queues: VecDeque::new(),
+                waiting: 0,
+                next_id: 0,
+                next_start: now,
+                paused_until: now,
+            }),
+        })
+    }
+
+    /// The time between two call starts.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// How many callers wait for a turn now.
+    pub fn waiting(&self) -> usize {
+        self.lock().waiting
+    }
+
+    /// Holds every call back until `wait` has passed (the cloud's `Retry-After`).
+    pub fn pause_for(&self, wait: Duration) {
+        let mut state = self.lock();
+        let until = Instant::now() + wait;
+        if until > state.paused_until {
+            state.paused_until = until;
+        }
+    }
+
+    /// Waits for this caller's turn and its start time, or gives up when that would pass `deadline`.
+    pub async fn enter(
+        self: &Arc<Self>,
+        caller: &str,
+        deadline: Instant,
+    ) -> Result<LaneTurn, LaneFull> {
+        let (id, handed_over) = {
+            let mut state = self.lock();
+            if !state.busy && state.waiting == 0 {
+                state.busy = true;
+                drop(state);
+                return self.clone().start_when_due(deadline).await;
+            }
+            let estimate = self.estimated_wait(&state, state.waiting + 1);
+            if Instant::now() + estimate > deadline {
+                return Err(LaneFull {
+                    retry_after: estimate,
+                });
+            }
+            let (hand_over, handed_over) = oneshot::channel();
+            let id = state.next_id;
+            state.next_id += 1;
+            state.waiting += 1;
+            let waiter = Waiter { id, hand_over };
+            match state.queues.iter_mut().find(|q| q.caller == caller) {
+                Some(queue) => queue.waiters.push_back(waiter),
+                None => state.queues.push_back(CallerQueue {
+                    caller: caller.to_string(),
+                    waiters: VecDeque::from([waiter]),
+                }),
+            }
+            (id, handed_over)
+        };
+        match tokio::time::timeout_at(deadline, handed_over).await {
+            Ok(Ok(())) => self.clone().start_when_due(deadline).await,
+            // The sender lives in the queue until it is used, so a closed channel cannot happen; treat it as a timeout.
+            Ok(Err(_)) | Err(_) => {
+                let mut state = self.lock();
+                if remove_waiter(&mut state, id) {
+                    let retry_after = self.estimated_wait(&state, state.waiting + 1);
+                    Err(LaneFull { retry_after })
+                } else {
+                    // The turn reached us just as we gave up: pass it on.
+                    drop(state);
+                    drop(LaneTurn { lane: self.clone() });
+                    Err(LaneFull {
+                        retry_after: self.interval,
+                    })
+                }
+            }
+        }
+    }
+
+    /// With the turn held, sleeps until the next start is due, unless that is past the deadline.
+    async fn start_when_due(self: Arc<Self>, deadline: Instant) -> Result<LaneTurn, LaneFull> {
+        let turn = LaneTurn { lane: self.clone() };
+        let start = {
+            let state = self.lock();
+            state.next_start.max(state.paused_until)
+        };
+        if start > deadline {
+            let retry_after = start.saturating_duration_since(Instant::now());
+            return Err(LaneFull { retry_after });
+        }
+        tokio::time::sleep_until(start).await;
+        let mut state = self.lock();
+        state.next_start = Instant::now().max(start) + self.interval;
+        Ok(turn)
+    }
+
+    /// Time until `position` waiters ahead of a new one have each had their slot.
+    fn estimated_wait(&self, state: &LaneState, position: usize) -> Duration {
+        let now = Instant::now();
+        let first = state
+            .next_start
+            .max(state.paused_until)
+            .saturating_duration_since(now);
+        first + self.interval * (position.saturating_sub(1) as u32)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, LaneState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Gives the turn to the next waiter, round-robin by caller; frees the lane when none waits.
+    fn pass_turn(&self) {
+        let mut state = self.lock();
+        while let Some(mut queue) = state.queues.pop_front() {
+            let waiter = queue.waiters.pop_front();
+            if !queue.waiters.is_empty() {
+                state.queues.push_back(queue);
+            }
+            if let Some(waiter) = waiter {
+                state.waiting -= 1;
+                if waiter.hand_over.send(()).is_ok() {
+                    return;
+                }
+            }
+        }
+        state.busy = false;
+    }
+}
+
+fn remove_waiter(state: &mut LaneState, id: u64) -> bool {
+    for index in 0..state.queues.len() {
+        let queue = &mut state.queues[index];
+        if let Some(position) = queue.waiters.iter().position(|w| w.id == id) {
+            queue.waiters.remove(position);
+            if queue.waiters.is_empty() {
+                state.queues.remove(index);
+            }
+            state.waiting -= 1;
+            return true;
+        }
+    }
+    false
+}
+
+impl Drop for LaneTurn {
+    fn drop(&mut self) {
+        self.lane.pass_turn();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(60)
+    }
+
+    #[actix_web::test]
+    async fn only_one_turn_is_held_at_a_time() {
+        let lane = Lane::new(1000.0);
+        let holders = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let (lane, holders) = (lane.clone(), holders.clone());
+            tasks.push(actix_web::rt::spawn(async move {
+                let _turn = lane.enter(&format!("c{}", i % 3), far()).await.unwrap();
+                assert_eq!(holders.fetch_add(1, Ordering::SeqCst), 0);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                holders.fetch_sub(1, Ordering::SeqCst);
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+    }
+
+    #[actix_web::test]
+    async fn turns_start_no_faster_than_the_pace() {
+        let lane = Lane::new(20.0);
+        let begin = Instant::now();
+        for _ in 0..5 {
+            drop(lane.enter("a", far()).await.unwrap());
+        }
+        // Five starts at 20/s need at least four intervals of 50 ms.
+        assert!(begin.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[actix_web::test]
+    async fn waiters_are_served_round_robin_by_caller() {
+        let lane = Lane::new(1000.0);
+        let first = lane.enter("busy", far()).await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for (caller, n) in [("busy", 0), ("busy", 1), ("busy", 2), ("quiet", 0)] {
+            let (lane, order) = (lane.clone(), order.clone());
+            tasks.push(actix_web::rt::spawn(async move {
+                let _turn = lane.enter(caller, far()).await.unwrap();
+                order.lock().unwrap().push(format!("{caller}{n}"));
+            }));
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        drop(first);
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(
+            *order.lock().unwrap(),
+            ["busy0", "quiet0", "busy1", "busy2"]
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_caller_that_would_wait_past_its_deadline_is_told_when_to_retry() {
+        let lane = Lane::new(1.0);
+        let _held = lane.enter("a", far()).await.unwrap();
+        let soon = Instant::now() + Duration::from_millis(100);
+        let refused = lane.enter("b", soon).await.err().unwrap();
+        assert!(refused.retry_after >= Duration::from_millis(500));
+        assert_eq!(lane.waiting(), 0);
+    }
+
+    #[actix_web::test]
+    async fn a_pause_holds_back_the_next_start() {
+        let lane = Lane::new(1000.0);
+        lane.pause_for(Duration::from_millis(150));
+        let begin = Instant::now();
+        drop(lane.enter("a", far()).await.unwrap());
+        assert!(begin.elapsed() >= Duration::from_millis(140));
+    }
+}

@@ -1,0 +1,276 @@
+//! Nonce allocation: strictly increasing per key, across concurrency, restarts and crashes.
+//!
+//! `nonce = max(last + 1, unix seconds now)`. Before a nonce is handed out, a high-water mark at or above
+//! it is on disk (write, fsync, rename, fsync the directory), so a restarted gateway, even after `kill -9`,
+//! starts above every nonce it may have used. Marks are reserved a block ahead, so a disk write happens once
+//! per block rather than once per call.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+/// The highest nonce the cloud accepts: it documents the nonce as int32.
+pub const MAX_NONCE: i64 = i32::MAX as i64;
+
+/// Below this many nonces left, the allocator warns in the log (about a year of one call per second).
+pub const WARN_REMAINING: i64 = 31_536_000;
+
+/// How far ahead of the nonce in use the durable mark is set.
+const RESERVE_AHEAD: i64 = 64;
+
+/// Why no nonce could be handed out.
+#[derive(Debug, thiserror::Error)]
+pub enum NonceError {
+    /// The next nonce would pass 2^31-1, which the cloud cannot take.
+    #[error("the nonce would pass 2^31-1 (the cloud's int32 limit); this API key cannot sign more calls: create a new key")]
+    Exhausted,
+    /// The high-water mark could not be made durable, so the nonce is not used.
+    #[error("the nonce state could not be saved: {0}")]
+    Storage(String),
+}
+
+/// Hands out nonces for one API key. Implementations must never return a value twice or a lower value
+/// than before, even across processes that share the key through them.
+#[async_trait]
+pub trait NonceAllocator: Send + Sync {
+    /// The next nonce, already durable.
+    async fn next(&self) -> Result<i64, NonceError>;
+    /// Makes every later nonce greater than `floor` (the cloud saw a higher nonce from elsewhere).
+    async fn raise_floor(&self, floor: i64) -> Result<(), NonceError>;
+    /// The last nonce handed out, or the persisted mark at start.
+    fn last(&self) -> i64;
+}
+
+/// Unix time in whole seconds; injectable so tests can step the clock back.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| chrono::Utc::now().timestamp())
+}
+
+struct Marks {
+    last: i64,
+    durable: i64,
+    warned_at: i64,
+}
+
+/// A nonce allocator for one key whose high-water mark lives in a file in the state directory.
+/// The directory is locked while the allocator lives, so two gateways cannot share it.
+pub struct FileNonceAllocator {
+    path: PathBuf,
+    marks: Mutex<Marks>,
+    clock: Clock,
+    _lock: File,
+}
+
+impl FileNonceAllocator {
+    /// Opens (creating if needed) the state for `api_key` in `state_dir`, and locks it.
+    pub fn open(state_dir: &Path, api_key: &str, clock: Clock) -> Result<Self, String> {
+        fs::create_dir_all(state_dir).map_err(|e| {
+            format!(
+                "GATEWAY_STATE_DIR '{}' cannot be created: {e}",
+                state_dir.display()
+            )
+        })?;
+        let stem = format!("nonce-{}", file_safe(api_key));
+        let lock_path = state_dir.join(format!("{stem}.lock"));
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| format!("'{}' cannot be opened: {e}", lock_path.display()))?;
+        lock.try_lock().map_err(|_| {
+            format!(
+                "another gateway process holds the nonce state in '{}' for this key; two gateways must not share one key's nonces",
+                state_dir.display()
+            )
+        })?;
+        let path = state_dir.join(format!("{stem}.hwm"));
+        let durable = read_mark(&path)?;
+        Ok(Self {
+            path,
+            marks: Mutex::new(Marks {
+                last: durable,
+                durable,
+                warned_at: 0,
+            }),
+            clock,
+            _lock: lock,
+        })
+    }
+
+    fn lock_marks(&self) -> std::sync::MutexGuard<'_, Marks> {
+        // A panic while holding the lock cannot leave the marks inconsistent: they are written last.
+        self.marks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl NonceAllocator for FileNonceAllocator {
+    async fn next(&self) -> Result<i64, NonceError> {
+        let mut marks = self.lock_marks();
+        let nonce = (marks.last + 1).max((self.clock)());
+        if nonce > MAX_NONCE {
+            return Err(NonceError::Exhausted);
+        }
+        if nonce > marks.durable {
+            let mark = (nonce + RESERVE_AHEAD).min(MAX_NONCE);
+            write_mark(&self.path, mark)?;
+            marks.durable = mark;
+        }
+        marks.last = nonce;
+        let remaining = MAX_NONCE - nonce;
+        if remaining < WARN_REMAINING && nonce - marks.warned_at >= 3600 {
+            marks.warned_at = nonce;
+            log::warn!(
+                "nonce {nonce} is {remaining} below the cloud's limit of 2^31-1; rotate the API key before it runs out"
+            );
+        }
+        Ok(nonce)
+    }
+
+    async fn raise_floor(&self, floor: i64) -> Result<(), NonceError> {
+        let mut marks = self.lock_marks();
+        if floor > marks.last {
+            marks.last = floor.min(MAX_NONCE);
+        }
+        Ok(())
+    }
+
+    fn last(&self) -> i64 {
+        self.lock_marks().last
+    }
+}
+
+/// Keeps the key's file name readable and safe: the key is public, but may hold any character.
+fn file_safe(api_key: &str) -> String {
+    api_key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect()
+}
+
+fn read_mark(path: &Path) -> Result<i64, String> {
+    match fs::read_to_string(path) {
+        Ok(text) => text.trim().parse::<i64>().map_err(|_| {
+            format!(
+                "the nonce state '{}' is damaged (expected one whole number); restore it or set it above the last nonce used",
+                path.display()
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(format!("'{}' cannot be read: {e}", path.display())),
+    }
+}
+
+fn write_mark(path: &Path, mark: i64) -> Result<(), NonceError> {
+    let storage = |e: std::io::Error| NonceError::Storage(format!("{}: {e}", path.display()));
+    let temp = path.with_extension("hwm.tmp");
+    let mut file = File::create(&temp).map_err(storage)?;
+    writeln!(file, "{mark}").map_err(storage)?;
+    file.sync_all().map_err(storage)?;
+    fs::rename(&temp, path).map_err(storage)?;
+    if let Some(dir) = path.parent() {
+        // The rename itself must survive a crash: sync the directory entry too.
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(storage)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    fn fixed_clock(at: Arc<AtomicI64>) -> Clock {
+        Arc::new(move || at.load(Ordering::SeqCst))
+    }
+
+    #[actix_web::test]
+    async fn nonces_follow_the_clock_and_never_repeat_within_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Arc::new(AtomicI64::new(1_700_000_000));
+        let nonces = FileNonceAllocator::open(dir.path(), "key", fixed_clock(now.clone())).unwrap();
+        assert_eq!(nonces.next().await.unwrap(), 1_700_000_000);
+        assert_eq!(nonces.next().await.unwrap(), 1_700_000_001);
+        now.store(1_700_000_100, Ordering::SeqCst);
+        assert_eq!(nonces.next().await.unwrap(), 1_700_000_100);
+    }
+
+    #[actix_web::test]
+    async fn a_clock_that_steps_back_never_lowers_the_nonce() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Arc::new(AtomicI64::new(1_700_000_000));
+        let nonces = FileNonceAllocator::open(dir.path(), "key", fixed_clock(now.clone())).unwrap();
+        let first = nonces.next().await.unwrap();
+        now.store(1_600_000_000, Ordering::SeqCst);
+        assert_eq!(nonces.next().await.unwrap(), first + 1);
+    }
+
+    #[actix_web::test]
+    async fn a_reopened_allocator_starts_above_every_nonce_handed_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Arc::new(AtomicI64::new(1_700_000_000));
+        let mut last = 0;
+        {
+            let nonces =
+                FileNonceAllocator::open(dir.path(), "key", fixed_clock(now.clone())).unwrap();
+            for _ in 0..200 {
+                last = nonces.next().await.unwrap();
+            }
+            // Dropped without any shutdown step, as after kill -9.
+        }
+        let nonces = FileNonceAllocator::open(dir.path(), "key", fixed_clock(now)).unwrap();
+        assert!(nonces.next().await.unwrap() > last);
+    }
+
+    #[actix_web::test]
+    async fn a_second_allocator_on_the_same_state_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = FileNonceAllocator::open(dir.path(), "key", system_clock()).unwrap();
+        let second = FileNonceAllocator::open(dir.path(), "key", system_clock());
+        assert!(second.err().unwrap().contains("another gateway"));
+    }
+
+    #[actix_web::test]
+    async fn nonces_past_the_int32_limit_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Arc::new(AtomicI64::new(MAX_NONCE));
+        let nonces = FileNonceAllocator::open(dir.path(), "key", fixed_clock(now)).unwrap();
+        assert_eq!(nonces.next().await.unwrap(), MAX_NONCE);
+        assert!(matches!(nonces.next().await, Err(NonceError::Exhausted)));
+    }
+
+    #[actix_web::test]
+    async fn raising_the_floor_moves_later_nonces_above_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Arc::new(AtomicI64::new(1_700_000_000));
+        let nonces = FileNonceAllocator::open(dir.path(), "key", fixed_clock(now)).unwrap();
+        nonces.raise_floor(1_800_000_000).await.unwrap();
+        assert_eq!(nonces.next().await.unwrap(), 1_800_000_001);
+    }
+
+    #[actix_web::test]
+    async fn a_damaged_state_file_stops_start_with_a_clear_message() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("nonce-key.hwm"), "garbage").unwrap();
+        let error = FileNonceAllocator::open(dir.path(), "key", system_clock())
+            .err()
+            .unwrap();
+        assert!(error.contains("damaged"));
+    }
+}
