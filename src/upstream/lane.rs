@@ -95,32 +95,17 @@ impl Lane {
         caller: &str,
         deadline: Instant,
     ) -> Result<LaneTurn, LaneFull> {
-        let (id, handed_over) = {
+        let queued = {
             let mut state = self.lock();
             if !state.busy && state.waiting == 0 {
                 state.busy = true;
-                drop(state);
-                return self.clone().start_when_due(deadline).await;
+                None
+            } else {
+                Some(self.queue_waiter(&mut state, caller, deadline)?)
             }
-            let estimate = self.estimated_wait(&state, state.waiting + 1);
-            if Instant::now() + estimate > deadline {
-                return Err(LaneFull {
-                    retry_after: estimate,
-                });
-            }
-            let (hand_over, handed_over) = oneshot::channel();
-            let id = state.next_id;
-            state.next_id += 1;
-            state.waiting += 1;
-            let waiter = Waiter { id, hand_over };
-            match state.queues.iter_mut().find(|q| q.caller == caller) {
-                Some(queue) => queue.waiters.push_back(waiter),
-                None => state.queues.push_back(CallerQueue {
-                    caller: caller.to_string(),
-                    waiters: VecDeque::from([waiter]),
-                }),
-            }
-            (id, handed_over)
+        };
+        let Some((id, handed_over)) = queued else {
+            return self.clone().start_when_due(deadline).await;
         };
         match tokio::time::timeout_at(deadline, handed_over).await {
             Ok(Ok(())) => self.clone().start_when_due(deadline).await,
@@ -140,6 +125,34 @@ impl Lane {
                 }
             }
         }
+    }
+
+    /// Puts a caller at the back of its own queue, unless its estimated wait already passes the deadline.
+    fn queue_waiter(
+        &self,
+        state: &mut LaneState,
+        caller: &str,
+        deadline: Instant,
+    ) -> Result<(u64, oneshot::Receiver<()>), LaneFull> {
+        let estimate = self.estimated_wait(state, state.waiting + 1);
+        if Instant::now() + estimate > deadline {
+            return Err(LaneFull {
+                retry_after: estimate,
+            });
+        }
+        let (hand_over, handed_over) = oneshot::channel();
+        let id = state.next_id;
+        state.next_id += 1;
+        state.waiting += 1;
+        let waiter = Waiter { id, hand_over };
+        match state.queues.iter_mut().find(|q| q.caller == caller) {
+            Some(queue) => queue.waiters.push_back(waiter),
+            None => state.queues.push_back(CallerQueue {
+                caller: caller.to_string(),
+                waiters: VecDeque::from([waiter]),
+            }),
+        }
+        Ok((id, handed_over))
     }
 
     /// With the turn held, sleeps until the next start is due, unless that is past the deadline.
