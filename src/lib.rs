@@ -1,7 +1,9 @@
 //! camlytics-gateway: signs, paces and serves calls to the Camlytics Cloud REST API for many internal apps.
 
+pub mod api;
 pub mod error;
 pub mod secret;
 pub mod settings;
 pub mod simulator;
+pub mod startup;
 pub mod upstream;

@@ -1,6 +1,10 @@
 //! The way to the cloud: signing, nonce allocation, the paced and ordered lane, and the HTTP client.
 
+pub mod client;
 pub mod lane;
 pub mod nonce;
+pub mod response;
 pub mod signing;
 pub mod target;
+
+pub use client::{Upstream, UpstreamAnswer, UpstreamClient, UpstreamRequest};

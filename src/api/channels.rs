@@ -1,0 +1,26 @@
+//! `GET /channels`: video channels (cameras).
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+use super::forward::forward;
+use super::params::{ParamKind, RouteSpec};
+use crate::error::GatewayError;
+use crate::upstream::UpstreamClient;
+
+/// Parameters of `/channels`; `location_id` is ignored by the cloud when `channel_id` is given.
+pub const CHANNELS: RouteSpec = RouteSpec {
+    endpoint: "/channels",
+    params: &[
+        ("location_id", ParamKind::Int32),
+        ("channel_id", ParamKind::TextId),
+    ],
+};
+
+/// Retrieve video channels list.
+#[get("/channels")]
+pub async fn channels(
+    request: HttpRequest,
+    upstream: web::Data<UpstreamClient>,
+) -> Result<HttpResponse, GatewayError> {
+    forward(&CHANNELS, &request, &upstream).await
+}

@@ -1,0 +1,34 @@
+//! `GET /events`: the event list, filtered and paged.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+use super::forward::forward;
+use super::params::{ParamKind, RouteSpec, EVENT_TYPES, ORDERS, ORIGINS};
+use crate::error::GatewayError;
+use crate::upstream::UpstreamClient;
+
+/// Parameters of `/events`.
+pub const EVENTS: RouteSpec = RouteSpec {
+    endpoint: "/events",
+    params: &[
+        ("location_id", ParamKind::Int32),
+        ("channel_id", ParamKind::TextId),
+        ("trigger_id", ParamKind::TextId),
+        ("event_type", ParamKind::OneOf(EVENT_TYPES)),
+        ("origin", ParamKind::OneOf(ORIGINS)),
+        ("since", ParamKind::DateTime),
+        ("until", ParamKind::DateTime),
+        ("starting_after", ParamKind::Int32),
+        ("limit", ParamKind::Limit),
+        ("order", ParamKind::OneOf(ORDERS)),
+    ],
+};
+
+/// Retrieve events list.
+#[get("/events")]
+pub async fn events(
+    request: HttpRequest,
+    upstream: web::Data<UpstreamClient>,
+) -> Result<HttpResponse, GatewayError> {
+    forward(&EVENTS, &request, &upstream).await
+}

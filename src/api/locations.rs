@@ -1,0 +1,23 @@
+//! `GET /locations`: the account's locations.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+use super::forward::forward;
+use super::params::{ParamKind, RouteSpec};
+use crate::error::GatewayError;
+use crate::upstream::UpstreamClient;
+
+/// Parameters of `/locations`.
+pub const LOCATIONS: RouteSpec = RouteSpec {
+    endpoint: "/locations",
+    params: &[("location_id", ParamKind::Int32)],
+};
+
+/// Retrieve locations list.
+#[get("/locations")]
+pub async fn locations(
+    request: HttpRequest,
+    upstream: web::Data<UpstreamClient>,
+) -> Result<HttpResponse, GatewayError> {
+    forward(&LOCATIONS, &request, &upstream).await
+}

@@ -1,0 +1,40 @@
+//! The drop-in API: the cloud's six GET endpoints under the same base path, one file per resource.
+
+pub mod channels;
+pub mod events;
+pub mod forward;
+pub mod locations;
+pub mod params;
+pub mod totals;
+pub mod triggers;
+
+use actix_web::web;
+
+use crate::error::GatewayError;
+
+/// The base path the cloud uses, and so the gateway too.
+pub const BASE_PATH: &str = "/service/api/v1";
+
+/// Registers the six endpoints under [`BASE_PATH`].
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        web::scope(BASE_PATH)
+            .service(locations::locations)
+            .service(channels::channels)
+            .service(triggers::triggers)
+            .service(events::events)
+            .service(totals::totals_triggers)
+            .service(totals::totals_types),
+    );
+}
+
+/// Answers paths the gateway does not serve with the envelope and a 404.
+pub async fn not_found(
+    request: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, GatewayError> {
+    Err(GatewayError::NotFound(format!(
+        "no route {} {}; the API is under {BASE_PATH}: /locations, /channels, /triggers, /events, /totals/triggers, /totals/types",
+        request.method(),
+        request.path()
+    )))
+}

@@ -1,0 +1,251 @@
+//! Query parameters: what each route accepts, checked before anything goes upstream.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+
+use crate::error::GatewayError;
+
+/// Event types the cloud knows (the reference's `event_type` enum).
+pub const EVENT_TYPES: &[&str] = &[
+    "TripwireCrossed",
+    "Tailgating",
+    "RegionJoin",
+    "RegionLeave",
+    "MotionInRegionOn",
+    "Loitering",
+    "CrowdOn",
+    "Sabotage",
+];
+
+/// Object origins the cloud knows (the reference's `origin` enum).
+pub const ORIGINS: &[&str] = &["Pedestrian", "Vehicle", "Unknown"];
+
+/// Sort directions of `/events`.
+pub const ORDERS: &[&str] = &["asc", "desc"];
+
+/// Longest string id accepted (channel and trigger ids are about 35 characters).
+const MAX_TEXT_ID: usize = 128;
+
+/// The kind of value a parameter takes, and so how it is checked and normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// An int32 id or cursor, 0 to 2147483647.
+    Int32,
+    /// A string id such as a channel or trigger id.
+    TextId,
+    /// One of a fixed list of words.
+    OneOf(&'static [&'static str]),
+    /// A date-time with an offset, normalised to UTC.
+    DateTime,
+    /// `limit`: 1 to 1000.
+    Limit,
+}
+
+/// One route's accepted parameters, besides the caller's own `nonce`, which is ignored.
+#[derive(Debug)]
+pub struct RouteSpec {
+    /// Endpoint path below the base path.
+    pub endpoint: &'static str,
+    /// Accepted parameters and their kinds.
+    pub params: &'static [(&'static str, ParamKind)],
+}
+
+/// The parameters a caller sent, checked and in canonical form, in the order sent.
+pub type CanonicalParams = Vec<(&'static str, String)>;
+
+/// Checks a raw query string against a route; the first problem found is a 400 naming the parameter.
+pub fn validate(spec: &RouteSpec, raw_query: &str) -> Result<CanonicalParams, GatewayError> {
+    let mut canonical: CanonicalParams = Vec::new();
+    for (name, value) in form_urlencoded::parse(raw_query.as_bytes()) {
+        if name == "nonce" {
+            // The gateway signs with its own nonce; a drop-in client still sends one.
+            continue;
+        }
+        let Some(&(known, kind)) = spec.params.iter().find(|(known, _)| *known == name) else {
+            let allowed: Vec<&str> = spec.params.iter().map(|(n, _)| *n).collect();
+            return Err(GatewayError::bad_param(
+                &name,
+                format!(
+                    "unknown parameter for {}; allowed: {}",
+                    spec.endpoint,
+                    allowed.join(", ")
+                ),
+            ));
+        };
+        if canonical.iter().any(|(n, _)| *n == known) {
+            return Err(GatewayError::bad_param(known, "given more than once"));
+        }
+        canonical.push((known, normalise(known, kind, &value)?));
+    }
+    check_window(&canonical)?;
+    Ok(canonical)
+}
+
+fn normalise(name: &str, kind: ParamKind, value: &str) -> Result<String, GatewayError> {
+    match kind {
+        ParamKind::Int32 => parse_bounded(value, 0, i32::MAX as i64)
+            .map(|n| n.to_string())
+            .ok_or_else(|| {
+                GatewayError::bad_param(
+                    name,
+                    format!("must be a whole number from 0 to 2147483647 (int32), got '{value}'"),
+                )
+            }),
+        ParamKind::Limit => parse_bounded(value, 1, 1000)
+            .map(|n| n.to_string())
+            .ok_or_else(|| {
+                GatewayError::bad_param(
+                    name,
+                    format!("must be a whole number from 1 to 1000, got '{value}'"),
+                )
+            }),
+        ParamKind::TextId => {
+            if value.is_empty() || value.chars().count() > MAX_TEXT_ID {
+                Err(GatewayError::bad_param(
+                    name,
+                    format!("must be an id of 1 to {MAX_TEXT_ID} characters"),
+                ))
+            } else if value.chars().any(char::is_control) {
+                Err(GatewayError::bad_param(name, "must not contain control characters"))
+            } else {
+                Ok(value.to_string())
+            }
+        }
+        ParamKind::OneOf(allowed) => {
+            if allowed.contains(&value) {
+                Ok(value.to_string())
+            } else {
+                Err(GatewayError::bad_param(
+                    name,
+                    format!("must be one of {}, got '{value}'", allowed.join(", ")),
+                ))
+            }
+        }
+        ParamKind::DateTime => parse_date_time(value)
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            .ok_or_else(|| {
+                GatewayError::bad_param(
+                    name,
+                    format!(
+                        "must be an RFC 3339 date-time with an offset, such as 2024-03-01T00:00:00Z or 2024-03-01T00:00:00.000+01:00, got '{value}'"
+                    ),
+                )
+            }),
+    }
+}
+
+/// Digits only (no sign, no spaces), within `[min, max]`.
+fn parse_bounded(value: &str, min: i64, max: i64) -> Option<i64> {
+    if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+}
+
+/// RFC 3339 with any offset and any number of fraction digits; also the webhook form
+/// `2000-01-23 04:56:07.000`, which has no offset and is UTC.
+pub fn parse_date_time(value: &str) -> Option<DateTime<Utc>> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(value) {
+        return Some(time.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S%.f")
+        .ok()
+        .map(|naive| naive.and_utc())
+}
+
+fn check_window(params: &CanonicalParams) -> Result<(), GatewayError> {
+    let find = |wanted: &str| {
+        params
+            .iter()
+            .find(|(name, _)| *name == wanted)
+            .and_then(|(_, v)| parse_date_time(v))
+    };
+    if let (Some(since), Some(until)) = (find("since"), find("until")) {
+        if since > until {
+            return Err(GatewayError::bad_param(
+                "since",
+                "must not be later than until",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVENTS_LIKE: RouteSpec = RouteSpec {
+        endpoint: "/events",
+        params: &[
+            ("location_id", ParamKind::Int32),
+            ("channel_id", ParamKind::TextId),
+            ("limit", ParamKind::Limit),
+            ("order", ParamKind::OneOf(ORDERS)),
+            ("event_type", ParamKind::OneOf(EVENT_TYPES)),
+            ("since", ParamKind::DateTime),
+            ("until", ParamKind::DateTime),
+        ],
+    };
+
+    fn message(query: &str) -> String {
+        validate(&EVENTS_LIKE, query).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_callers_nonce_is_dropped_and_values_are_kept() {
+        let params = validate(&EVENTS_LIKE, "nonce=5&location_id=32&order=desc").unwrap();
+        assert_eq!(
+            params,
+            vec![
+                ("location_id", "32".to_string()),
+                ("order", "desc".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn date_times_in_every_accepted_form_become_one_utc_form() {
+        for (given, expected) in [
+            ("2020-10-13T06:12:00.000%2B01:00", "2020-10-13T05:12:00Z"),
+            ("2018-05-20T10:30:02.5550000Z", "2018-05-20T10:30:02.555Z"),
+            ("2024-01-01T00:00:00%2B00:00", "2024-01-01T00:00:00Z"),
+            ("2000-01-23%2004:56:07.000", "2000-01-23T04:56:07Z"),
+        ] {
+            let params = validate(&EVENTS_LIKE, &format!("since={given}")).unwrap();
+            assert_eq!(params[0].1, expected, "for {given}");
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_parameter_and_what_is_allowed() {
+        assert!(message("limit=0").starts_with("limit: must be a whole number from 1 to 1000"));
+        assert!(message("limit=1001").starts_with("limit:"));
+        assert!(message("location_id=-1").starts_with("location_id: must be a whole number"));
+        assert!(message("location_id=2147483648").starts_with("location_id:"));
+        assert!(message("location_id=abc").starts_with("location_id:"));
+        assert!(message("order=up").contains("asc, desc"));
+        assert!(message("event_type=Jump").contains("TripwireCrossed"));
+        assert!(message("since=yesterday").starts_with("since: must be an RFC 3339"));
+        assert!(message("since=2024-01-01T00:00:00").starts_with("since:"));
+        assert!(message("channel_id=").starts_with("channel_id:"));
+    }
+
+    #[test]
+    fn unknown_and_repeated_parameters_are_rejected() {
+        assert!(
+            message("colour=red").starts_with("colour: unknown parameter for /events; allowed:")
+        );
+        assert!(message("limit=5&limit=6").starts_with("limit: given more than once"));
+    }
+
+    #[test]
+    fn a_window_that_ends_before_it_starts_is_rejected() {
+        assert!(
+            message("since=2024-02-01T00:00:00Z&until=2024-01-01T00:00:00Z")
+                .starts_with("since: must not be later than until")
+        );
+    }
+}

@@ -1,0 +1,94 @@
+//! Building and running the gateway: the one place that assembles the server, used by `main` and every test.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{web, App, HttpServer};
+
+use crate::api;
+use crate::settings::Settings;
+use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
+use crate::upstream::{Upstream, UpstreamClient};
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE_SECS: u64 = 30;
+
+/// A gateway bound to its port, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    upstream: Arc<Upstream>,
+}
+
+/// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
+pub fn install_crypto_provider() {
+    // Err only means a provider is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Application {
+    /// Opens the nonce state, binds `settings.listen` (port 0 picks a free port) and builds the server.
+    pub fn build(settings: Settings) -> Result<Self, String> {
+        let nonces = FileNonceAllocator::open(
+            &settings.upstream.state_dir,
+            &settings.upstream.api_key,
+            system_clock(),
+        )?;
+        Self::build_with_nonces(settings, Arc::new(nonces))
+    }
+
+    /// Builds with a given nonce allocator (another backend, or a test's).
+    pub fn build_with_nonces(
+        settings: Settings,
+        nonces: Arc<dyn NonceAllocator>,
+    ) -> Result<Self, String> {
+        install_crypto_provider();
+        let listener = TcpListener::bind(settings.listen)
+            .map_err(|e| format!("GATEWAY_LISTEN {} cannot be bound: {e}", settings.listen))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| format!("the listener has no address: {e}"))?
+            .port();
+        // Built once, outside the factory: every worker shares one lane and one nonce allocator.
+        let upstream = Upstream::new(settings.upstream.clone(), nonces);
+        let shared = upstream.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
+                .configure(api::configure)
+                .default_service(web::to(api::not_found))
+        })
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        .listen(listener)
+        .map_err(|e| format!("cannot listen: {e}"))?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            upstream,
+        })
+    }
+
+    /// The port the gateway listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared upstream (lane and nonces), for health and tests.
+    pub fn upstream(&self) -> Arc<Upstream> {
+        self.upstream.clone()
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped (SIGINT/SIGTERM, or a handle's `stop`).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
