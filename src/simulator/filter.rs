@@ -1,9 +1,7 @@
 //! Answers to each endpoint from the data set, with the reference's "ignored if" precedence.
 
-use std::collections::HashMap;
-
 use super::data::DataSet;
-use super::model::{Channel, Event, EventType, Location, TotalByTrigger, TotalByType, Trigger};
+use super::model::{Channel, Event, Location, Trigger};
 use super::query::{Filters, Order};
 
 /// Which part of the account a request is about: trigger_id beats channel_id beats location_id.
@@ -81,50 +79,8 @@ pub(super) fn events<'d>(data: &'d DataSet, filters: &Filters) -> Vec<&'d Event>
     }
 }
 
-/// `/totals/triggers`: matching events counted per trigger, triggers without events left out.
-pub(super) fn totals_by_trigger(data: &DataSet, filters: &Filters) -> Vec<TotalByTrigger> {
-    let mut counts: HashMap<&str, u64> = HashMap::new();
-    for event in matching_events(data, filters) {
-        *counts.entry(&event.trigger_id).or_default() += 1;
-    }
-    data.triggers
-        .iter()
-        .filter_map(|t| {
-            counts.get(t.id.as_str()).map(|&count| TotalByTrigger {
-                trigger_id: t.id.clone(),
-                trigger_name: t.name.clone(),
-                location_id: t.location_id,
-                channel_id: t.channel_id.clone(),
-                count,
-            })
-        })
-        .collect()
-}
-
-/// `/totals/types`: matching events counted per (event type, channel), empty groups left out.
-pub(super) fn totals_by_type(data: &DataSet, filters: &Filters) -> Vec<TotalByType> {
-    let mut counts: HashMap<(&str, EventType), u64> = HashMap::new();
-    for event in matching_events(data, filters) {
-        *counts
-            .entry((&event.channel_id, event.event_type))
-            .or_default() += 1;
-    }
-    let mut totals = Vec::new();
-    for channel in &data.channels {
-        for event_type in EventType::ALL {
-            if let Some(&count) = counts.get(&(channel.id.as_str(), event_type)) {
-                totals.push(TotalByType {
-                    event_type,
-                    channel_id: channel.id.clone(),
-                    count,
-                });
-            }
-        }
-    }
-    totals
-}
-
-fn matching_events<'d: 'f, 'f>(
+/// The events in scope that pass the type, origin and time filters, oldest first.
+pub(super) fn matching_events<'d: 'f, 'f>(
     data: &'d DataSet,
     filters: &'f Filters,
 ) -> impl DoubleEndedIterator<Item = &'d Event> + 'f {
@@ -139,16 +95,16 @@ fn matching_events<'d: 'f, 'f>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::sync::OnceLock;
 
-    fn data() -> &'static DataSet {
+    pub(in crate::simulator) fn data() -> &'static DataSet {
         static DATA: OnceLock<DataSet> = OnceLock::new();
         DATA.get_or_init(|| DataSet::generate(7, "2026-01-01T00:00:00Z".parse().unwrap()))
     }
 
-    fn with(f: impl FnOnce(&mut Filters)) -> Filters {
+    pub(in crate::simulator) fn with(f: impl FnOnce(&mut Filters)) -> Filters {
         let mut filters = Filters::default();
         f(&mut filters);
         filters
@@ -189,9 +145,6 @@ mod tests {
         let page = events(data, &filters);
         assert!(!page.is_empty());
         assert!(page.iter().all(|e| e.trigger_id == trigger.id));
-        let totals = totals_by_trigger(data, &filters);
-        assert_eq!(totals.len(), 1);
-        assert_eq!(totals[0].trigger_id, trigger.id);
     }
 
     #[test]
@@ -205,14 +158,6 @@ mod tests {
         assert!(triggers(data, &filters)
             .iter()
             .all(|t| t.location_id == 102));
-        let types = totals_by_type(data, &filters);
-        let location_channels: Vec<&str> = channels(data, &filters)
-            .iter()
-            .map(|c| c.id.as_str())
-            .collect();
-        assert!(types
-            .iter()
-            .all(|t| location_channels.contains(&t.channel_id.as_str())));
     }
 
     #[test]
@@ -276,28 +221,5 @@ mod tests {
             .iter()
             .all(|e| e.event_time >= a.event_time && e.event_time <= b.event_time));
         assert!(page.iter().any(|e| e.id == a.id) && page.iter().any(|e| e.id == b.id));
-    }
-
-    #[test]
-    fn totals_add_up_to_the_number_of_matching_events() {
-        let data = data();
-        let filters = with(|f| f.event_type = Some(EventType::RegionJoin));
-        let expected = data
-            .events
-            .iter()
-            .filter(|e| e.event_type == EventType::RegionJoin)
-            .count() as u64;
-        assert_eq!(
-            totals_by_trigger(data, &filters)
-                .iter()
-                .map(|t| t.count)
-                .sum::<u64>(),
-            expected
-        );
-        let by_type = totals_by_type(data, &filters);
-        assert_eq!(by_type.iter().map(|t| t.count).sum::<u64>(), expected);
-        assert!(by_type
-            .iter()
-            .all(|t| t.event_type == EventType::RegionJoin));
     }
 }

@@ -4,6 +4,7 @@
 //! it checks key, signature (over the raw target), nonce, its own rate limit, then parameters, strictly.
 
 mod auth;
+mod base64;
 mod data;
 mod filter;
 mod handle;
@@ -15,6 +16,7 @@ mod reply;
 mod routes;
 #[cfg(test)]
 mod tests;
+mod totals;
 
 use std::net::TcpListener;
 use std::sync::Arc;

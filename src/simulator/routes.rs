@@ -11,6 +11,7 @@ use super::filter;
 use super::handle::{Admission, Outcome, Shared};
 use super::query::{self, Filters};
 use super::reply::{self, Rejection};
+use super::totals;
 
 /// Where the API lives, as in the reference's BasePath.
 pub(super) const BASE_PATH: &str = "/service/api/v1";
@@ -26,11 +27,23 @@ enum Endpoint {
     TotalsTypes,
 }
 
-const SCOPE: &[&str] = &["location_id", "channel_id", "trigger_id"];
-const EVENT_FILTERS: &[&str] = &[
+/// Every filter the reference lists, ordered so that most endpoints take a prefix of it.
+const PARAMETERS: [&str; 10] = [
     "location_id",
     "channel_id",
     "trigger_id",
+    "event_type",
+    "origin",
+    "since",
+    "until",
+    "starting_after",
+    "limit",
+    "order",
+];
+/// `/totals/types` is the exception: no `trigger_id`, and no paging.
+const TOTALS_TYPES_PARAMETERS: [&str; 6] = [
+    "location_id",
+    "channel_id",
     "event_type",
     "origin",
     "since",
@@ -53,30 +66,12 @@ impl Endpoint {
     /// The reference's query parameters for this endpoint, besides `nonce`.
     fn parameters(self) -> &'static [&'static str] {
         match self {
-            Endpoint::Locations => &SCOPE[..1],
-            Endpoint::Channels => &SCOPE[..2],
-            Endpoint::Triggers => SCOPE,
-            Endpoint::Events => &[
-                "location_id",
-                "channel_id",
-                "trigger_id",
-                "event_type",
-                "origin",
-                "since",
-                "until",
-                "starting_after",
-                "limit",
-                "order",
-            ],
-            Endpoint::TotalsTriggers => EVENT_FILTERS,
-            Endpoint::TotalsTypes => &[
-                "location_id",
-                "channel_id",
-                "event_type",
-                "origin",
-                "since",
-                "until",
-            ],
+            Endpoint::Locations => &PARAMETERS[..1],
+            Endpoint::Channels => &PARAMETERS[..2],
+            Endpoint::Triggers => &PARAMETERS[..3],
+            Endpoint::TotalsTriggers => &PARAMETERS[..7],
+            Endpoint::Events => &PARAMETERS,
+            Endpoint::TotalsTypes => &TOTALS_TYPES_PARAMETERS,
         }
     }
 
@@ -87,8 +82,8 @@ impl Endpoint {
             Endpoint::Channels => body(&filter::channels(data, filters)),
             Endpoint::Triggers => body(&filter::triggers(data, filters)),
             Endpoint::Events => body(&filter::events(data, filters)),
-            Endpoint::TotalsTriggers => body(&filter::totals_by_trigger(data, filters)),
-            Endpoint::TotalsTypes => body(&filter::totals_by_type(data, filters)),
+            Endpoint::TotalsTriggers => body(&totals::totals_by_trigger(data, filters)),
+            Endpoint::TotalsTypes => body(&totals::totals_by_type(data, filters)),
         }
     }
 }
@@ -193,5 +188,10 @@ mod tests {
             .parameters()
             .contains(&"trigger_id"));
         assert!(!Endpoint::TotalsTriggers.parameters().contains(&"limit"));
+        assert_eq!(
+            Endpoint::Channels.parameters(),
+            ["location_id", "channel_id"]
+        );
+        assert!(Endpoint::Events.parameters().contains(&"starting_after"));
     }
 }

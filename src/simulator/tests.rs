@@ -43,6 +43,17 @@ impl TestCloud {
     }
 
     async fn get_with(&self, target: &str, key: &str, signature: &str) -> (u16, Value) {
+        let (status, body, _) = self.send(target, key, signature).await;
+        (status, body)
+    }
+
+    /// GETs `target` signed with the right secret; also returns the `Retry-After` header.
+    async fn get_retry_after(&self, target: &str) -> (u16, Value, Option<String>) {
+        let signature = sign(&self.settings.secret, target);
+        self.send(target, &self.settings.key, &signature).await
+    }
+
+    async fn send(&self, target: &str, key: &str, signature: &str) -> (u16, Value, Option<String>) {
         let mut response = awc::Client::default()
             .get(format!("{}{target}", self.origin))
             .insert_header(("X-Key", key))
@@ -53,7 +64,12 @@ impl TestCloud {
         let body = response.body().limit(4 << 20).await.expect("a body");
         let json = serde_json::from_slice(&body)
             .unwrap_or(Value::String(String::from_utf8_lossy(&body).into()));
-        (response.status().as_u16(), json)
+        let retry_after = response
+            .headers()
+            .get("Retry-After")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (response.status().as_u16(), json, retry_after)
     }
 }
 
@@ -133,8 +149,11 @@ async fn the_signature_covers_the_encoded_target_exactly_as_sent() {
 async fn requests_faster_than_the_limit_are_throttled_with_retry_after() {
     let cloud = TestCloud::spawn(SimulatorSettings::default());
     assert_eq!(cloud.get("/service/api/v1/triggers?nonce=1").await.0, 200);
-    let (status, body) = cloud.get("/service/api/v1/triggers?nonce=2").await;
+    let (status, body, retry_after) = cloud
+        .get_retry_after("/service/api/v1/triggers?nonce=2")
+        .await;
     assert_eq!((status, body["code"].as_i64()), (429, Some(5)));
+    assert_eq!(retry_after.as_deref(), Some("1"));
     assert_eq!(cloud.handle.throttled(), 1);
     // The throttled request still consumed its nonce, as a real server would.
     assert_eq!(cloud.handle.last_nonce(), 2);
@@ -149,8 +168,11 @@ async fn injected_faults_change_the_answers_until_cleared() {
     let handle = &cloud.handle;
 
     handle.set_fault(Fault::Down);
-    let (status, body) = cloud.get("/service/api/v1/locations?nonce=1").await;
+    let (status, body, retry_after) = cloud
+        .get_retry_after("/service/api/v1/locations?nonce=1")
+        .await;
     assert_eq!((status, body["code"].as_i64()), (503, Some(6)));
+    assert_eq!(retry_after.as_deref(), Some("1"));
 
     handle.set_fault(Fault::BadAnswer);
     let (status, body) = cloud.get("/service/api/v1/locations?nonce=2").await;
@@ -166,7 +188,7 @@ async fn injected_faults_change_the_answers_until_cleared() {
 
     handle.set_fault(Fault::ErrorRate(0.5));
     let mut failures = 0;
-    for nonce in 4..24 {
+    for nonce in 5..25 {
         let (status, _) = cloud
             .get(&format!("/service/api/v1/locations?nonce={nonce}"))
             .await;
@@ -209,4 +231,68 @@ async fn slow_answers_take_at_least_the_injected_delay() {
         200
     );
     assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[actix_web::test]
+async fn unknown_paths_and_other_methods_are_refused_but_counted() {
+    let cloud = TestCloud::unlimited();
+    let (status, body) = cloud.get("/service/api/v1/cameras?nonce=1").await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(9)));
+    let status = awc::Client::default()
+        .post(format!("{}/service/api/v1/locations?nonce=2", cloud.origin))
+        .send()
+        .await
+        .expect("the simulator answers")
+        .status();
+    assert_eq!(status.as_u16(), 405);
+    assert_eq!(cloud.handle.requests(), 2);
+    assert_eq!(cloud.handle.last_nonce(), 0);
+}
+
+#[actix_web::test]
+async fn the_configured_latency_delays_every_answer_even_refusals() {
+    let cloud = TestCloud::spawn(SimulatorSettings {
+        latency: Duration::from_millis(200),
+        ..SimulatorSettings::default()
+    });
+    let started = std::time::Instant::now();
+    let (status, _) = cloud
+        .get_with("/service/api/v1/locations?nonce=1", "wrong", "")
+        .await;
+    assert_eq!(status, 401);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+}
+
+#[actix_web::test]
+async fn totals_and_filters_answer_in_the_reference_shapes() {
+    let cloud = TestCloud::unlimited();
+    let (_, channels) = cloud
+        .get("/service/api/v1/channels?nonce=1&location_id=103")
+        .await;
+    let channels = channels["result"].as_array().cloned().unwrap_or_default();
+    assert!((2..=4).contains(&channels.len()));
+    let channel = channels[0]["id"].as_str().unwrap_or_default().to_owned();
+
+    let target =
+        format!("/service/api/v1/totals/types?nonce=2&channel_id={channel}&location_id=101");
+    let (status, types) = cloud.get(&target).await;
+    assert_eq!(status, 200, "{types}");
+    let rows = types["result"].as_array().cloned().unwrap_or_default();
+    assert!(!rows.is_empty());
+    assert!(rows
+        .iter()
+        .all(|r| r["channel_id"] == channel.as_str() && r["count"].as_u64() > Some(0)));
+
+    let target =
+        format!("/service/api/v1/totals/triggers?nonce=3&channel_id={channel}&origin=Vehicle");
+    let (_, triggers) = cloud.get(&target).await;
+    let rows = triggers["result"].as_array().cloned().unwrap_or_default();
+    assert!(rows
+        .iter()
+        .all(|r| r["trigger_name"].is_string() && r["location_id"] == 103));
+
+    let (status, body) = cloud
+        .get("/service/api/v1/totals/types?nonce=4&trigger_id=x")
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(8)));
 }
