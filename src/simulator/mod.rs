@@ -138,3 +138,23 @@ impl Simulator {
         self.server.await
     }
 }
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn default_settings_are_the_documented_demo_values_and_never_print_the_secret() {
+        let settings = SimulatorSettings::default();
+        assert_eq!(settings.key, "demo-key");
+        assert_eq!(settings.secret.expose(), "demo-secret");
+        assert_eq!(settings.requests_per_second, 1.0);
+        assert_eq!(settings.latency, Duration::ZERO);
+        assert_eq!(
+            settings.data_anchor.to_rfc3339(),
+            "2026-01-01T00:00:00+00:00"
+        );
+        assert_eq!(settings.seed, 7);
+        assert!(!format!("{settings:?}").contains("demo-secret"));
+    }
+}

@@ -4,13 +4,12 @@ use std::time::Instant;
 
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
 
 use super::auth;
 use super::filter;
 use super::handle::{Admission, Outcome, Shared};
 use super::query::{self, Filters};
-use super::reply::{self, Rejection};
+use super::reply::{success_body as body, Rejection};
 use super::totals;
 
 /// Where the API lives, as in the reference's BasePath.
@@ -86,10 +85,6 @@ impl Endpoint {
             Endpoint::TotalsTypes => body(&totals::totals_by_type(data, filters)),
         }
     }
-}
-
-fn body<T: Serialize>(result: &T) -> Option<String> {
-    reply::success_body(result)
 }
 
 /// Serves everything under the base path: counts the request, runs the checks in the reference's
