@@ -1,6 +1,8 @@
 //! camlytics-gateway: signs, paces and serves calls to the Camlytics Cloud REST API for many internal apps.
 
 pub mod api;
+pub mod cli;
+pub mod commands;
 pub mod error;
 pub mod secret;
 pub mod settings;

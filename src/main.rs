@@ -1,1 +1,22 @@
-fn main() {}
+//! Entry point: parse the command line, start logging, run the chosen command.
+
+use camlytics_gateway::cli::{Cli, Command};
+use camlytics_gateway::commands;
+use clap::Parser;
+
+#[actix_web::main]
+async fn main() {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let outcome = match cli.command {
+        None => commands::serve::run(cli.serve).await,
+        Some(Command::Serve(args)) => commands::serve::run(args).await,
+        Some(Command::Demo(args)) => commands::demo::run(args).await,
+        Some(Command::Simulate(args)) => commands::simulate::run(args).await,
+        Some(Command::Check(args)) => commands::check::run(args).await,
+    };
+    if let Err(message) = outcome {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
+}

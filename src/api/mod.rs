@@ -15,6 +15,24 @@ use crate::error::GatewayError;
 /// The base path the cloud uses, and so the gateway too.
 pub const BASE_PATH: &str = "/service/api/v1";
 
+/// Every route's parameter spec, to look one up by endpoint.
+pub const ROUTES: &[&params::RouteSpec] = &[
+    &locations::LOCATIONS,
+    &channels::CHANNELS,
+    &triggers::TRIGGERS,
+    &events::EVENTS,
+    &totals::TOTALS_TRIGGERS,
+    &totals::TOTALS_TYPES,
+];
+
+/// The spec of the route serving `endpoint` (e.g. `/events`), if any.
+pub fn route_spec(endpoint: &str) -> Option<&'static params::RouteSpec> {
+    ROUTES
+        .iter()
+        .copied()
+        .find(|spec| spec.endpoint == endpoint)
+}
+
 /// Registers the six endpoints under [`BASE_PATH`].
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(

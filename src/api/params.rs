@@ -120,8 +120,7 @@ fn normalise(name: &str, kind: ParamKind, value: &str) -> Result<String, Gateway
                 ))
             }
         }
-        ParamKind::DateTime => parse_date_time(value)
-            .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        ParamKind::DateTime => upstream_date_time(value)
             .ok_or_else(|| {
                 GatewayError::bad_param(
                     name,
@@ -142,6 +141,15 @@ fn parse_bounded(value: &str, min: i64, max: i64) -> Option<i64> {
         .parse::<i64>()
         .ok()
         .filter(|n| (min..=max).contains(n))
+}
+
+/// The form sent upstream: an RFC 3339 value exactly as the caller wrote it (the cloud then sees what it
+/// would have seen without the gateway); the offset-less webhook form becomes RFC 3339 in UTC.
+fn upstream_date_time(value: &str) -> Option<String> {
+    if DateTime::parse_from_rfc3339(value).is_ok() {
+        return Some(value.to_string());
+    }
+    parse_date_time(value).map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
 /// RFC 3339 with any offset and any number of fraction digits; also the webhook form
@@ -207,12 +215,19 @@ mod tests {
     }
 
     #[test]
-    fn date_times_in_every_accepted_form_become_one_utc_form() {
+    fn rfc3339_date_times_go_upstream_as_written_and_the_webhook_form_as_utc() {
         for (given, expected) in [
-            ("2020-10-13T06:12:00.000%2B01:00", "2020-10-13T05:12:00Z"),
-            ("2018-05-20T10:30:02.5550000Z", "2018-05-20T10:30:02.555Z"),
-            ("2024-01-01T00:00:00%2B00:00", "2024-01-01T00:00:00Z"),
-            ("2000-01-23%2004:56:07.000", "2000-01-23T04:56:07Z"),
+            (
+                "2020-10-13T06:12:00.000%2B01:00",
+                "2020-10-13T06:12:00.000+01:00",
+            ),
+            (
+                "2018-05-20T10:30:02.5550000Z",
+                "2018-05-20T10:30:02.5550000Z",
+            ),
+            ("2024-01-01T00:00:00-05:00", "2024-01-01T00:00:00-05:00"),
+            ("2000-01-23%2004:56:07.000", "2000-01-23T04:56:07.000Z"),
+            ("2000-01-23+04:56:07", "2000-01-23T04:56:07.000Z"),
         ] {
             let params = validate(&EVENTS_LIKE, &format!("since={given}")).unwrap();
             assert_eq!(params[0].1, expected, "for {given}");

@@ -1,0 +1,81 @@
+//! The command line: `serve` (the default), `demo`, `simulate` and `check`, each setting also read from the environment.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::secret::Secret;
+use crate::settings::{parse_duration, ServeArgs, UpstreamArgs};
+
+/// A signing, pacing gateway in front of the Camlytics Cloud REST API.
+///
+/// Point your apps' Camlytics base URL at http://<gateway>/service/api/v1 and stop signing:
+/// the gateway holds the key and secret, hands out nonces, and paces calls to the cloud.
+#[derive(Parser, Debug)]
+#[command(name = "camlytics-gateway", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to run; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Settings of `serve`, when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the gateway (the default).
+    Serve(ServeArgs),
+    /// Run the simulated cloud and a gateway wired to it in one process; no credentials needed.
+    Demo(DemoArgs),
+    /// Run the simulated Camlytics Cloud alone.
+    Simulate(SimulateArgs),
+    /// Make one signed call to the configured cloud and say whether key, secret and clock are accepted.
+    Check(UpstreamArgs),
+}
+
+/// Settings of `demo`.
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Address and port of the demo gateway.
+    #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Calls per second from the gateway to the simulated cloud (the simulator allows 1, like the real one).
+    #[arg(long, env = "GATEWAY_UPSTREAM_RPS", default_value = "1")]
+    pub upstream_rps: f64,
+}
+
+/// Settings of `simulate`.
+#[derive(clap::Args, Debug)]
+pub struct SimulateArgs {
+    /// Address and port of the simulated cloud.
+    #[arg(long, env = "SIMULATOR_LISTEN", default_value = "127.0.0.1:9090")]
+    pub listen: SocketAddr,
+
+    /// The API key the simulator accepts.
+    #[arg(long, env = "SIMULATOR_KEY", default_value = "demo-key")]
+    pub key: String,
+
+    /// The secret the simulator verifies signatures with.
+    #[arg(
+        long,
+        env = "SIMULATOR_SECRET",
+        hide_env_values = true,
+        hide_default_value = true,
+        default_value = "demo-secret"
+    )]
+    pub secret: Secret,
+
+    /// Requests per second the simulator allows per key before answering 429 (0: unlimited).
+    #[arg(long, env = "SIMULATOR_RPS", default_value = "1")]
+    pub rps: f64,
+
+    /// Latency added to every answer (seconds, or 250ms, 2s).
+    #[arg(long, env = "SIMULATOR_LATENCY", default_value = "0", value_parser = parse_duration)]
+    pub latency: Duration,
+}

@@ -1,0 +1,44 @@
+//! `demo`: the simulated cloud and a gateway wired to it, in one process, with no credentials.
+
+use std::net::TcpListener;
+
+use crate::cli::DemoArgs;
+use crate::secret::Secret;
+use crate::settings::{BaseUrl, Settings, UpstreamSettings};
+use crate::simulator::{Simulator, SimulatorSettings};
+use crate::startup::Application;
+
+/// Starts both, prints where to look, and serves until interrupted.
+pub async fn run(args: DemoArgs) -> Result<(), String> {
+    let simulated = SimulatorSettings::default();
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let simulator = Simulator::start(simulated.clone(), listener).map_err(|e| e.to_string())?;
+    let state_dir =
+        std::env::temp_dir().join(format!("camlytics-gateway-demo-{}", std::process::id()));
+    let settings = Settings {
+        listen: args.listen,
+        upstream: UpstreamSettings {
+            api_key: simulated.key.clone(),
+            api_secret: Secret::new(simulated.secret.expose()),
+            base_url: BaseUrl::parse(&simulator.base_url())?,
+            state_dir,
+            upstream_rps: args.upstream_rps,
+            max_wait: std::time::Duration::from_secs(30),
+            upstream_timeout: std::time::Duration::from_secs(10),
+        },
+    };
+    let app = Application::build(settings)?;
+    let base = format!("http://{}:{}/service/api/v1", args.listen.ip(), app.port());
+    println!("camlytics-gateway demo");
+    println!("  simulated cloud: {}", simulator.base_url());
+    println!("  gateway:         {base}");
+    println!("  try:             curl '{base}/locations'");
+    println!(
+        "                   curl '{base}/totals/types?location_id=101&since=2025-12-25T00:00:00Z'"
+    );
+    println!("  stop with Ctrl-C");
+    let simulator_handle = actix_web::rt::spawn(simulator.run_until_stopped());
+    let served = app.run_until_stopped().await;
+    simulator_handle.abort();
+    served.map_err(|e| e.to_string())
+}

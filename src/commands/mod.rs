@@ -1,0 +1,6 @@
+//! What each subcommand does, once its settings are parsed.
+
+pub mod check;
+pub mod demo;
+pub mod serve;
+pub mod simulate;

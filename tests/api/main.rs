@@ -1,0 +1,10 @@
+//! Integration tests: the gateway and the simulated cloud over real HTTP on loopback.
+
+mod faults;
+mod helpers;
+mod nonces;
+mod process;
+mod routes;
+mod secrets;
+mod signing;
+mod validation;

@@ -1,0 +1,104 @@
+//! The gateway binary as a child process, for what only a real process shows: SIGKILL, logs, `--help`.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The built binary under test.
+pub const BINARY: &str = env!("CARGO_BIN_EXE_camlytics-gateway");
+
+/// A gateway process, its base URL, and everything it printed so far.
+pub struct GatewayProcess {
+    pub api: String,
+    child: Child,
+    output: Arc<Mutex<String>>,
+}
+
+impl GatewayProcess {
+    /// Starts `serve` on a free port against `cloud_url` and waits until it listens.
+    pub fn start(
+        cloud_url: &str,
+        key: &str,
+        secret: &str,
+        state: &Path,
+        env: &[(&str, &str)],
+    ) -> Self {
+        let mut child = Command::new(BINARY)
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "debug")
+            .env("CAMLYTICS_API_KEY", key)
+            .env("CAMLYTICS_API_SECRET", secret)
+            .env("CAMLYTICS_BASE_URL", cloud_url)
+            .env("GATEWAY_LISTEN", "127.0.0.1:0")
+            .env("GATEWAY_STATE_DIR", state)
+            .env("GATEWAY_UPSTREAM_RPS", "1000")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the gateway binary starts");
+        let output = Arc::new(Mutex::new(String::new()));
+        let (port_tx, port_rx) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let (output, port_tx) = (output.clone(), port_tx.clone());
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
+                        let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                        let _ = port_tx.send(port);
+                    }
+                    let mut all = output.lock().unwrap();
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+            });
+        }
+        let port = port_rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("the gateway did not start: {}", output.lock().unwrap()));
+        Self {
+            api: format!("http://127.0.0.1:{port}/service/api/v1"),
+            child,
+            output,
+        }
+    }
+
+    /// SIGKILL: no shutdown step runs.
+    pub fn kill(mut self) -> String {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        self.output.lock().unwrap().clone()
+    }
+}
+
+impl Drop for GatewayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the binary to completion with arguments and environment, returning stdout and stderr together.
+pub fn run_binary(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let output = Command::new(BINARY)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .output()
+        .expect("the gateway binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
