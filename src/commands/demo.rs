@@ -37,6 +37,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         "                   curl '{base}/totals/types?location_id=101&since=2025-12-25T00:00:00Z'"
     );
     println!("  stop with Ctrl-C");
+    log::info!("listening on {base}");
     let simulator_handle = actix_web::rt::spawn(simulator.run_until_stopped());
     let served = app.run_until_stopped().await;
     simulator_handle.abort();

@@ -99,6 +99,9 @@ impl Shared {
     /// consume the nonce, apply the rate limit, roll the injected fault.
     pub(super) fn admit(&self, nonce: i64, now: Instant) -> Result<Admission, Rejection> {
         let mut state = self.state();
+        if state.fault == Fault::SharedKey {
+            state.last_nonce = state.last_nonce.max(nonce) + 1;
+        }
         if nonce <= state.last_nonce {
             return Err(Rejection::stale_nonce(state.last_nonce));
         }
@@ -110,7 +113,7 @@ impl Shared {
             .check(rps, now)
             .map_err(Rejection::too_many_requests)?;
         match state.fault {
-            Fault::None => Ok(Admission::Serve(Duration::ZERO)),
+            Fault::None | Fault::SharedKey => Ok(Admission::Serve(Duration::ZERO)),
             Fault::Down => Err(Rejection::unavailable()),
             Fault::Throttle { retry_after_secs } => {
                 Err(Rejection::too_many_requests(retry_after_secs))

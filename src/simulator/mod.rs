@@ -85,6 +85,9 @@ pub enum Fault {
     Slow(Duration),
     /// Answer this fraction of requests (0.0 to 1.0) with 500, code 7, chosen by a seeded PRNG.
     ErrorRate(f64),
+    /// Another client uses the same key and always gets in first with a higher nonce: every
+    /// request's nonce is stale (401, code 4).
+    SharedKey,
 }
 
 /// A running simulator: its port, a handle for tests, and the server future.

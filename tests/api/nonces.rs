@@ -73,3 +73,59 @@ async fn a_nonce_used_by_another_client_moves_the_gateway_above_it() {
     assert!(app.cloud.last_nonce() > elsewhere);
     assert_eq!(app.cloud.nonce_rejections(), 1);
 }
+
+#[actix_web::test]
+async fn a_key_that_another_client_keeps_using_is_reported_as_shared_with_a_502() {
+    let app = spawn_app().await;
+    app.cloud
+        .set_fault(camlytics_gateway::simulator::Fault::SharedKey);
+    let answer = app.get("/locations").await;
+    assert_eq!(answer.status, 502, "{}", answer.body);
+    assert!(answer.json()["msg"]
+        .as_str()
+        .unwrap()
+        .contains("seems to be shared"));
+    // The first try and two fresh nonces, then the gateway gives up.
+    assert_eq!(app.cloud.requests(), 3);
+}
+
+#[actix_web::test]
+async fn nonces_past_the_int32_limit_are_refused_before_sending() {
+    let app = spawn_app().await;
+    std::fs::write(
+        app.state_dir.path().join(format!("nonce-{KEY}.hwm")),
+        format!("{}\n", i32::MAX - 2),
+    )
+    .unwrap();
+    let mut app = app;
+    app.restart_gateway().await;
+    assert_eq!(app.get("/locations").await.status, 200);
+    assert_eq!(app.get("/locations").await.status, 200);
+    let refused = app.get("/locations").await;
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert!(refused.json()["msg"].as_str().unwrap().contains("2^31-1"));
+    assert_eq!(
+        app.cloud.requests(),
+        2,
+        "the refused call never left the gateway"
+    );
+    assert_eq!(app.cloud.last_nonce(), i64::from(i32::MAX));
+}
+
+#[actix_web::test]
+async fn a_nonce_within_a_year_of_the_limit_is_warned_about_in_the_log() {
+    let app = spawn_app().await;
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(
+        state.path().join(format!("nonce-{KEY}.hwm")),
+        format!("{}\n", i32::MAX - 1_000_000),
+    )
+    .unwrap();
+    let gateway = GatewayProcess::start(&app.cloud_url, KEY, SECRET, state.path(), &[]);
+    let answer = app
+        .get_url(&format!("{}/locations", gateway.api), &[])
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let logs = gateway.kill();
+    assert!(logs.contains("below the cloud's limit of 2^31-1"), "{logs}");
+}

@@ -26,17 +26,27 @@ impl GatewayProcess {
         state: &Path,
         env: &[(&str, &str)],
     ) -> Self {
+        let state = state.display().to_string();
+        let mut all_env = vec![
+            ("RUST_LOG", "debug"),
+            ("CAMLYTICS_API_KEY", key),
+            ("CAMLYTICS_API_SECRET", secret),
+            ("CAMLYTICS_BASE_URL", cloud_url),
+            ("GATEWAY_STATE_DIR", state.as_str()),
+            ("GATEWAY_UPSTREAM_RPS", "1000"),
+        ];
+        all_env.extend_from_slice(env);
+        Self::spawn(&["serve"], &all_env)
+    }
+
+    /// Runs the binary with `args` on a free port (`GATEWAY_LISTEN=127.0.0.1:0`) and waits for its
+    /// "listening on" line.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(BINARY)
-            .arg("serve")
+            .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "debug")
-            .env("CAMLYTICS_API_KEY", key)
-            .env("CAMLYTICS_API_SECRET", secret)
-            .env("CAMLYTICS_BASE_URL", cloud_url)
             .env("GATEWAY_LISTEN", "127.0.0.1:0")
-            .env("GATEWAY_STATE_DIR", state)
-            .env("GATEWAY_UPSTREAM_RPS", "1000")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -101,4 +111,22 @@ pub fn run_binary(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
         String::from_utf8_lossy(&output.stderr)
     );
     (output.status.code().unwrap_or(-1), text)
+}
+
+/// [`run_binary`] off the test's runtime, so servers on that runtime (the simulator) keep answering.
+pub async fn run_binary_beside(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let (args, env): (Vec<String>, _) = (args.iter().map(|a| a.to_string()).collect(), owned(env));
+    actix_web::rt::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run_binary(&args, &env)
+    })
+    .await
+    .expect("the binary's runner does not panic")
 }
