@@ -54,17 +54,17 @@ pub struct DemoArgs {
 #[derive(clap::Args, Debug)]
 pub struct SimulateArgs {
     /// Address and port of the simulated cloud.
-    #[arg(long, env = "SIMULATOR_LISTEN", default_value = "127.0.0.1:9090")]
+    #[arg(long, env = "GATEWAY_SIMULATOR_LISTEN", default_value = "127.0.0.1:9090")]
     pub listen: SocketAddr,
 
     /// The API key the simulator accepts.
-    #[arg(long, env = "SIMULATOR_KEY", default_value = "demo-key")]
+    #[arg(long, env = "GATEWAY_SIMULATOR_KEY", default_value = "demo-key")]
     pub key: String,
 
     /// The secret the simulator verifies signatures with.
     #[arg(
         long,
-        env = "SIMULATOR_SECRET",
+        env = "GATEWAY_SIMULATOR_SECRET",
         hide_env_values = true,
         hide_default_value = true,
         default_value = "demo-secret"
@@ -72,10 +72,10 @@ pub struct SimulateArgs {
     pub secret: Secret,
 
     /// Requests per second the simulator allows per key before answering 429 (0: unlimited).
-    #[arg(long, env = "SIMULATOR_RPS", default_value = "1")]
+    #[arg(long, env = "GATEWAY_SIMULATOR_RPS", default_value = "1")]
     pub rps: f64,
 
     /// Latency added to every answer (seconds, or 250ms, 2s).
-    #[arg(long, env = "SIMULATOR_LATENCY", default_value = "0", value_parser = parse_duration)]
+    #[arg(long, env = "GATEWAY_SIMULATOR_LATENCY", default_value = "0", value_parser = parse_duration)]
     pub latency: Duration,
 }
