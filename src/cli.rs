@@ -54,7 +54,11 @@ pub struct DemoArgs {
 #[derive(clap::Args, Debug)]
 pub struct SimulateArgs {
     /// Address and port of the simulated cloud.
-    #[arg(long, env = "GATEWAY_SIMULATOR_LISTEN", default_value = "127.0.0.1:9090")]
+    #[arg(
+        long,
+        env = "GATEWAY_SIMULATOR_LISTEN",
+        default_value = "127.0.0.1:9090"
+    )]
     pub listen: SocketAddr,
 
     /// The API key the simulator accepts.

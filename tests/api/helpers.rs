@@ -54,6 +54,7 @@ pub struct TestApp {
     pub state_dir: TempDir,
     pub config: TestConfig,
     gateway: ServerHandle,
+    gateway_task: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
     client: awc::Client,
 }
 
@@ -91,7 +92,7 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
     let cloud_url = simulator.base_url();
     actix_web::rt::spawn(simulator.run_until_stopped());
     let state_dir = tempfile::tempdir().unwrap();
-    let (api, gateway) = start_gateway(&config, &cloud_url, &state_dir);
+    let (api, gateway, gateway_task) = start_gateway(&config, &cloud_url, &state_dir);
     TestApp {
         api,
         cloud,
@@ -99,6 +100,7 @@ pub async fn spawn_app_with(config: TestConfig) -> TestApp {
         state_dir,
         config,
         gateway,
+        gateway_task,
         client: awc::Client::builder()
             .timeout(Duration::from_secs(60))
             .finish(),
@@ -121,16 +123,18 @@ pub fn gateway_settings(config: &TestConfig, cloud_url: &str, state_dir: &TempDi
     }
 }
 
-fn start_gateway(
-    config: &TestConfig,
-    cloud_url: &str,
-    state_dir: &TempDir,
-) -> (String, ServerHandle) {
+type RunningGateway = (
+    String,
+    ServerHandle,
+    actix_web::rt::task::JoinHandle<std::io::Result<()>>,
+);
+
+fn start_gateway(config: &TestConfig, cloud_url: &str, state_dir: &TempDir) -> RunningGateway {
     let app = Application::build(gateway_settings(config, cloud_url, state_dir)).unwrap();
     let api = format!("http://127.0.0.1:{}/service/api/v1", app.port());
     let handle = app.handle();
-    actix_web::rt::spawn(app.run_until_stopped());
-    (api, handle)
+    let task = actix_web::rt::spawn(app.run_until_stopped());
+    (api, handle, task)
 }
 
 impl TestApp {
@@ -161,9 +165,12 @@ impl TestApp {
     /// Stops the gateway gracefully and starts a new one on the same nonce state.
     pub async fn restart_gateway(&mut self) {
         self.gateway.stop(true).await;
-        let (api, gateway) = start_gateway(&self.config, &self.cloud_url, &self.state_dir);
+        // The old server releases the nonce state only once its task has ended.
+        (&mut self.gateway_task).await.unwrap().unwrap();
+        let (api, gateway, task) = start_gateway(&self.config, &self.cloud_url, &self.state_dir);
         self.api = api;
         self.gateway = gateway;
+        self.gateway_task = task;
     }
 }
 
