@@ -1,11 +1,10 @@
 //! `GET /channels`: video channels (cameras).
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
 use super::params::{ParamKind, RouteSpec};
 use crate::error::GatewayError;
-use crate::upstream::UpstreamClient;
 
 /// Parameters of `/channels`; `location_id` is ignored by the cloud when `channel_id` is given.
 pub const CHANNELS: RouteSpec = RouteSpec {
@@ -18,9 +17,6 @@ pub const CHANNELS: RouteSpec = RouteSpec {
 
 /// Retrieve video channels list.
 #[get("/channels")]
-pub async fn channels(
-    request: HttpRequest,
-    upstream: web::Data<UpstreamClient>,
-) -> Result<HttpResponse, GatewayError> {
-    forward(&CHANNELS, &request, &upstream).await
+pub async fn channels(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
+    forward(&CHANNELS, &request).await
 }

@@ -1,11 +1,10 @@
 //! `GET /events`: the event list, filtered and paged.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
 use super::params::{ParamKind, RouteSpec, EVENT_TYPES, ORDERS, ORIGINS};
 use crate::error::GatewayError;
-use crate::upstream::UpstreamClient;
 
 /// Parameters of `/events`.
 pub const EVENTS: RouteSpec = RouteSpec {
@@ -26,9 +25,6 @@ pub const EVENTS: RouteSpec = RouteSpec {
 
 /// Retrieve events list.
 #[get("/events")]
-pub async fn events(
-    request: HttpRequest,
-    upstream: web::Data<UpstreamClient>,
-) -> Result<HttpResponse, GatewayError> {
-    forward(&EVENTS, &request, &upstream).await
+pub async fn events(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
+    forward(&EVENTS, &request).await
 }

@@ -1,11 +1,10 @@
 //! `GET /locations`: the account's locations.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
 use super::params::{ParamKind, RouteSpec};
 use crate::error::GatewayError;
-use crate::upstream::UpstreamClient;
 
 /// Parameters of `/locations`.
 pub const LOCATIONS: RouteSpec = RouteSpec {
@@ -15,9 +14,6 @@ pub const LOCATIONS: RouteSpec = RouteSpec {
 
 /// Retrieve locations list.
 #[get("/locations")]
-pub async fn locations(
-    request: HttpRequest,
-    upstream: web::Data<UpstreamClient>,
-) -> Result<HttpResponse, GatewayError> {
-    forward(&LOCATIONS, &request, &upstream).await
+pub async fn locations(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
+    forward(&LOCATIONS, &request).await
 }

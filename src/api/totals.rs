@@ -1,11 +1,10 @@
 //! `GET /totals/triggers` and `GET /totals/types`: event counts grouped by trigger, or by type and channel.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
 use super::params::{ParamKind, RouteSpec, EVENT_TYPES, ORIGINS};
 use crate::error::GatewayError;
-use crate::upstream::UpstreamClient;
 
 /// Parameters of `/totals/triggers`.
 pub const TOTALS_TRIGGERS: RouteSpec = RouteSpec {
@@ -36,18 +35,12 @@ pub const TOTALS_TYPES: RouteSpec = RouteSpec {
 
 /// Retrieve events count grouped by trigger id.
 #[get("/totals/triggers")]
-pub async fn totals_triggers(
-    request: HttpRequest,
-    upstream: web::Data<UpstreamClient>,
-) -> Result<HttpResponse, GatewayError> {
-    forward(&TOTALS_TRIGGERS, &request, &upstream).await
+pub async fn totals_triggers(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
+    forward(&TOTALS_TRIGGERS, &request).await
 }
 
 /// Retrieve events count grouped by event type and channel id.
 #[get("/totals/types")]
-pub async fn totals_types(
-    request: HttpRequest,
-    upstream: web::Data<UpstreamClient>,
-) -> Result<HttpResponse, GatewayError> {
-    forward(&TOTALS_TYPES, &request, &upstream).await
+pub async fn totals_types(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
+    forward(&TOTALS_TYPES, &request).await
 }

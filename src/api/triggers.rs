@@ -1,11 +1,10 @@
 //! `GET /triggers`: lines and zones.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
 use super::params::{ParamKind, RouteSpec};
 use crate::error::GatewayError;
-use crate::upstream::UpstreamClient;
 
 /// Parameters of `/triggers`; precedence trigger_id, then channel_id, then location_id.
 pub const TRIGGERS: RouteSpec = RouteSpec {
@@ -19,9 +18,6 @@ pub const TRIGGERS: RouteSpec = RouteSpec {
 
 /// Retrieve triggers list (lines and zones).
 #[get("/triggers")]
-pub async fn triggers(
-    request: HttpRequest,
-    upstream: web::Data<UpstreamClient>,
-) -> Result<HttpResponse, GatewayError> {
-    forward(&TRIGGERS, &request, &upstream).await
+pub async fn triggers(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
+    forward(&TRIGGERS, &request).await
 }

@@ -152,6 +152,7 @@ impl Lane {
                 waiters: VecDeque::from([waiter]),
             }),
         }
+        record_depth(state, caller);
         Ok((id, handed_over))
     }
 
@@ -191,6 +192,8 @@ impl Lane {
         let mut state = self.lock();
         while let Some(mut queue) = state.queues.pop_front() {
             let waiter = queue.waiters.pop_front();
+            metrics::gauge!("gateway_lane_queue_depth", "caller" => queue.caller.clone())
+                .set(queue.waiters.len() as f64);
             if !queue.waiters.is_empty() {
                 state.queues.push_back(queue);
             }
@@ -205,11 +208,23 @@ impl Lane {
     }
 }
 
+/// Publishes how many calls `caller` has waiting (metric `gateway_lane_queue_depth{caller}`).
+fn record_depth(state: &LaneState, caller: &str) {
+    let depth = state
+        .queues
+        .iter()
+        .find(|q| q.caller == caller)
+        .map_or(0, |q| q.waiters.len());
+    metrics::gauge!("gateway_lane_queue_depth", "caller" => caller.to_string()).set(depth as f64);
+}
+
 fn remove_waiter(state: &mut LaneState, id: u64) -> bool {
     for index in 0..state.queues.len() {
         let queue = &mut state.queues[index];
         if let Some(position) = queue.waiters.iter().position(|w| w.id == id) {
             queue.waiters.remove(position);
+            metrics::gauge!("gateway_lane_queue_depth", "caller" => queue.caller.clone())
+                .set(queue.waiters.len() as f64);
             if queue.waiters.is_empty() {
                 state.queues.remove(index);
             }
