@@ -21,11 +21,14 @@ pub struct ErrorBody {
 }
 
 /// Everything that can go wrong while answering a caller, each with its precise status.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum GatewayError {
     /// The caller's request is malformed; nothing was sent upstream. 400.
     #[error("{0}")]
     BadRequest(String),
+    /// The caller may not use this route. 403.
+    #[error("{0}")]
+    Forbidden(String),
     /// No such route. 404.
     #[error("{0}")]
     NotFound(String),
@@ -38,6 +41,14 @@ pub enum GatewayError {
         /// What is unavailable and why.
         msg: String,
         /// Sent as `Retry-After`, in whole seconds rounded up.
+        retry_after: Duration,
+    },
+    /// The cloud throttles us or is down (429/503) for longer than the caller may wait. 503 with Retry-After.
+    #[error("{msg}")]
+    CloudBusy {
+        /// What the cloud said.
+        msg: String,
+        /// The cloud's `Retry-After`, in whole seconds rounded up.
         retry_after: Duration,
     },
     /// The gateway cannot serve at all until an operator acts (e.g. nonce space exhausted). 503, no Retry-After.
@@ -65,9 +76,12 @@ impl ResponseError for GatewayError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
-            Self::Unavailable { .. } | Self::OutOfService(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::CloudBusy { .. } | Self::OutOfService(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
         }
     }
@@ -75,7 +89,7 @@ impl ResponseError for GatewayError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let mut response = HttpResponse::build(status);
-        if let Self::Unavailable { retry_after, .. } = self {
+        if let Self::Unavailable { retry_after, .. } | Self::CloudBusy { retry_after, .. } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
         }
         response.json(ErrorBody {

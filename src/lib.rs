@@ -1,6 +1,7 @@
 //! camlytics-gateway: signs, paces and serves calls to the Camlytics Cloud REST API for many internal apps.
 
 pub mod api;
+pub mod cache;
 pub mod callers;
 pub mod cli;
 pub mod commands;

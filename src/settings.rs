@@ -73,6 +73,10 @@ pub struct ServeArgs {
     /// How to reach, sign for and pace the cloud.
     #[command(flatten)]
     pub upstream: UpstreamArgs,
+
+    /// What is cached and for how long.
+    #[command(flatten)]
+    pub cache: crate::cache::settings::CacheArgs,
 }
 
 /// Where the cloud is, split the way requests are built: origin for the connection, base path for the signed target.
@@ -136,6 +140,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// How to reach the cloud.
     pub upstream: UpstreamSettings,
+    /// What is cached and for how long.
+    pub cache: crate::cache::settings::CacheSettings,
 }
 
 impl UpstreamArgs {
@@ -189,6 +195,7 @@ impl ServeArgs {
         Ok(Settings {
             listen: self.listen,
             upstream: self.upstream.validate()?,
+            cache: self.cache.validate()?,
         })
     }
 }

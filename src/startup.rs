@@ -8,6 +8,7 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
+use crate::cache::ResponseCache;
 use crate::settings::Settings;
 use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
 use crate::upstream::{Upstream, UpstreamClient};
@@ -20,6 +21,7 @@ pub struct Application {
     port: u16,
     server: Server,
     upstream: Arc<Upstream>,
+    cache: Arc<ResponseCache>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -53,11 +55,14 @@ impl Application {
             .port();
         // Built once, outside the factory: every worker shares one lane and one nonce allocator.
         let upstream = Upstream::new(settings.upstream.clone(), nonces);
+        let cache = ResponseCache::new(settings.cache.clone());
         let shared = upstream.clone();
+        let shared_cache = web::Data::from(cache.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
+                .app_data(shared_cache.clone())
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))
         })
@@ -69,6 +74,7 @@ impl Application {
             port,
             server,
             upstream,
+            cache,
         })
     }
 
@@ -80,6 +86,11 @@ impl Application {
     /// The shared upstream (lane and nonces), for health and tests.
     pub fn upstream(&self) -> Arc<Upstream> {
         self.upstream.clone()
+    }
+
+    /// The response cache shared by all workers.
+    pub fn cache(&self) -> Arc<ResponseCache> {
+        self.cache.clone()
     }
 
     /// A handle to stop the server gracefully.

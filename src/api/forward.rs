@@ -1,14 +1,22 @@
-//! The path every API route shares: validate the query, then get the answer from the cloud.
+//! The path every API route shares: validate the query, then answer from the cache or the cloud.
 
-use actix_web::http::header::ContentType;
+use std::sync::Arc;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::params::{validate, RouteSpec};
+use crate::cache::body::CachedBody;
+use crate::cache::dimensions::effective_filter;
+use crate::cache::policy::{plan, Class};
+use crate::cache::respond::{respond, wants_revalidation};
+use crate::cache::status::Served;
+use crate::cache::ResponseCache;
 use crate::callers::Caller;
 use crate::error::GatewayError;
 use crate::upstream::{UpstreamClient, UpstreamRequest};
 
-/// Validates the caller's query for `spec` and answers with the cloud's envelope, unchanged.
+/// Validates the caller's query for `spec`, then serves it from the cache when its class is cached,
+/// else straight from the cloud; either way in the cloud's envelope.
 pub async fn forward(
     spec: &RouteSpec,
     request: &HttpRequest,
@@ -17,14 +25,36 @@ pub async fn forward(
     let upstream = request
         .app_data::<web::Data<UpstreamClient>>()
         .ok_or_else(|| GatewayError::OutOfService("the gateway has no upstream client".into()))?;
-    let answer = upstream
-        .fetch(&UpstreamRequest {
-            endpoint: spec.endpoint,
-            params,
-            caller: Caller::of(request).name,
-        })
+    let caller = Caller::of(request).name;
+    let cache = request.app_data::<web::Data<ResponseCache>>();
+    let cached = cache.and_then(|cache| {
+        plan(spec.endpoint, &params, cache.settings(), chrono::Utc::now()).map(|plan| (cache, plan))
+    });
+    let Some((cache, plan)) = cached else {
+        let answer = upstream
+            .fetch(&UpstreamRequest {
+                endpoint: spec.endpoint,
+                params,
+                caller,
+                background: false,
+            })
+            .await?;
+        let body = CachedBody::new(answer.body);
+        return Ok(respond(request, &body, &Served::Bypass, None));
+    };
+    let lookup = cache
+        .get(&plan, wants_revalidation(request), upstream, &caller)
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(ContentType::json())
-        .body(answer.body))
+    let body: Arc<CachedBody> = match (plan.class, effective_filter(spec.endpoint, &params)) {
+        (Class::Dimensions, Some((field, wanted))) => {
+            lookup.entry.view(field, &wanted).ok_or_else(|| {
+                GatewayError::BadGateway(format!(
+                    "the cloud's {} answer is not a list in its envelope",
+                    spec.endpoint
+                ))
+            })?
+        }
+        _ => lookup.entry.body.clone(),
+    };
+    Ok(respond(request, &body, &lookup.served, Some(&lookup.entry)))
 }

@@ -1,5 +1,6 @@
 //! The drop-in API: the cloud's six GET endpoints under the same base path, one file per resource.
 
+pub mod admin;
 pub mod channels;
 pub mod events;
 pub mod forward;
@@ -44,6 +45,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(totals::totals_triggers)
             .service(totals::totals_types),
     );
+    config.service(admin::purge_cache);
 }
 
 /// Answers paths the gateway does not serve with the envelope and a 404.

@@ -28,6 +28,7 @@ pub async fn run(args: UpstreamArgs) -> Result<(), String> {
             endpoint: "/locations",
             params: Vec::new(),
             caller: "check".into(),
+            background: false,
         })
         .await
         .map_err(|e| format!("the cloud at {base} did not accept the call: {e}"))?;

@@ -26,6 +26,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             max_wait: std::time::Duration::from_secs(30),
             upstream_timeout: std::time::Duration::from_secs(10),
         },
+        cache: Default::default(),
     };
     let app = Application::build(settings)?;
     let base = format!("http://{}:{}/service/api/v1", args.listen.ip(), app.port());

@@ -31,6 +31,8 @@ pub struct UpstreamRequest {
     pub params: Vec<(&'static str, String)>,
     /// Who asks, for fair queueing in the lane.
     pub caller: String,
+    /// Background work (refresh-ahead): queued behind every caller.
+    pub background: bool,
 }
 
 /// Everything shared by all workers for one API key: settings, the lane and the nonce allocator.
@@ -101,12 +103,13 @@ impl UpstreamClient {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let turn = self
-                .upstream
-                .lane
-                .enter(&request.caller, deadline)
-                .await
-                .map_err(|full| GatewayError::Unavailable {
+            let lane = &self.upstream.lane;
+            let turn = if request.background {
+                lane.enter_background(deadline).await
+            } else {
+                lane.enter(&request.caller, deadline).await
+            };
+            let turn = turn.map_err(|full| GatewayError::Unavailable {
                     msg: format!(
                         "the upstream lane is full: the cloud takes {} calls a second for this key and a turn would come after GATEWAY_MAX_WAIT ({}s)",
                         settings.upstream_rps,
@@ -154,7 +157,7 @@ impl UpstreamClient {
                 } => {
                     self.upstream.lane.pause_for(retry_after);
                     if attempts >= MAX_ATTEMPTS || Instant::now() + retry_after > deadline {
-                        return Err(GatewayError::Unavailable {
+                        return Err(GatewayError::CloudBusy {
                             msg: format!(
                                 "the cloud is {} for now (it answered {status}); try again later",
                                 if status == StatusCode::TOO_MANY_REQUESTS {

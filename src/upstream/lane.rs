@@ -34,6 +34,8 @@ struct LaneState {
     busy: bool,
     /// Callers with waiters, in round-robin order.
     queues: VecDeque<CallerQueue>,
+    /// Background work (cache refresh-ahead), served only when no caller waits.
+    background: VecDeque<Waiter>,
     waiting: usize,
     next_id: u64,
     /// The earliest start of the next call (pacing).
@@ -62,6 +64,7 @@ impl Lane {
             state: Mutex::new(LaneState {
                 busy: false,
                 queues: VecDeque::new(),
+                background: VecDeque::new(),
                 waiting: 0,
                 next_id: 0,
                 next_start: now,
@@ -93,6 +96,23 @@ impl Lane {
     pub async fn enter(
         self: &Arc<Self>,
         caller: &str,
+        deadline: Instant,
+    ) -> Result<LaneTurn, LaneFull> {
+        self.wait_for_turn(Some(caller), deadline).await
+    }
+
+    /// Waits for a turn behind every caller: background work never delays a caller by more than the
+    /// one call it may already have started.
+    pub async fn enter_background(
+        self: &Arc<Self>,
+        deadline: Instant,
+    ) -> Result<LaneTurn, LaneFull> {
+        self.wait_for_turn(None, deadline).await
+    }
+
+    async fn wait_for_turn(
+        self: &Arc<Self>,
+        caller: Option<&str>,
         deadline: Instant,
     ) -> Result<LaneTurn, LaneFull> {
         let queued = {
@@ -127,24 +147,29 @@ impl Lane {
         }
     }
 
-    /// Puts a caller at the back of its own queue, unless its estimated wait already passes the deadline.
+    /// Puts a caller at the back of its own queue, unless its estimated wait already passes the deadline;
+    /// background work at the back of the background queue.
     fn queue_waiter(
         &self,
         state: &mut LaneState,
-        caller: &str,
+        caller: Option<&str>,
         deadline: Instant,
     ) -> Result<(u64, oneshot::Receiver<()>), LaneFull> {
+        let (hand_over, handed_over) = oneshot::channel();
+        let id = state.next_id;
+        state.next_id += 1;
+        let waiter = Waiter { id, hand_over };
+        let Some(caller) = caller else {
+            state.background.push_back(waiter);
+            return Ok((id, handed_over));
+        };
         let estimate = self.estimated_wait(state, state.waiting + 1);
         if Instant::now() + estimate > deadline {
             return Err(LaneFull {
                 retry_after: estimate,
             });
         }
-        let (hand_over, handed_over) = oneshot::channel();
-        let id = state.next_id;
-        state.next_id += 1;
         state.waiting += 1;
-        let waiter = Waiter { id, hand_over };
         match state.queues.iter_mut().find(|q| q.caller == caller) {
             Some(queue) => queue.waiters.push_back(waiter),
             None => state.queues.push_back(CallerQueue {
@@ -204,6 +229,11 @@ impl Lane {
                 }
             }
         }
+        while let Some(waiter) = state.background.pop_front() {
+            if waiter.hand_over.send(()).is_ok() {
+                return;
+            }
+        }
         state.busy = false;
     }
 }
@@ -219,6 +249,10 @@ fn record_depth(state: &LaneState, caller: &str) {
 }
 
 fn remove_waiter(state: &mut LaneState, id: u64) -> bool {
+    if let Some(position) = state.background.iter().position(|w| w.id == id) {
+        state.background.remove(position);
+        return true;
+    }
     for index in 0..state.queues.len() {
         let queue = &mut state.queues[index];
         if let Some(position) = queue.waiters.iter().position(|w| w.id == id) {
@@ -312,6 +346,33 @@ mod tests {
         let refused = lane.enter("b", soon).await.err().unwrap();
         assert!(refused.retry_after >= Duration::from_millis(500));
         assert_eq!(lane.waiting(), 0);
+    }
+
+    #[actix_web::test]
+    async fn background_work_waits_behind_every_caller() {
+        let lane = Lane::new(1000.0);
+        let first = lane.enter("a", far()).await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let background = {
+            let (lane, order) = (lane.clone(), order.clone());
+            actix_web::rt::spawn(async move {
+                let _turn = lane.enter_background(far()).await.unwrap();
+                order.lock().unwrap().push("refresh");
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let caller = {
+            let (lane, order) = (lane.clone(), order.clone());
+            actix_web::rt::spawn(async move {
+                let _turn = lane.enter("b", far()).await.unwrap();
+                order.lock().unwrap().push("caller");
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        drop(first);
+        background.await.unwrap();
+        caller.await.unwrap();
+        assert_eq!(*order.lock().unwrap(), ["caller", "refresh"]);
     }
 
     #[actix_web::test]

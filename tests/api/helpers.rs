@@ -6,6 +6,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
+use camlytics_gateway::cache::settings::CacheSettings;
 use camlytics_gateway::secret::Secret;
 use camlytics_gateway::settings::{BaseUrl, Settings, UpstreamSettings};
 use camlytics_gateway::simulator::{Simulator, SimulatorHandle, SimulatorSettings};
@@ -23,6 +24,7 @@ pub struct TestConfig {
     pub upstream_rps: f64,
     pub max_wait: Duration,
     pub upstream_timeout: Duration,
+    pub cache: CacheSettings,
     pub simulator: SimulatorSettings,
 }
 
@@ -32,6 +34,7 @@ impl Default for TestConfig {
             upstream_rps: 1000.0,
             max_wait: Duration::from_secs(10),
             upstream_timeout: Duration::from_secs(5),
+            cache: CacheSettings::default(),
             simulator: SimulatorSettings {
                 key: KEY.into(),
                 secret: Secret::new(SECRET),
@@ -120,6 +123,7 @@ pub fn gateway_settings(config: &TestConfig, cloud_url: &str, state_dir: &TempDi
             max_wait: config.max_wait,
             upstream_timeout: config.upstream_timeout,
         },
+        cache: config.cache.clone(),
     }
 }
 

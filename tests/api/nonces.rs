@@ -29,11 +29,11 @@ async fn two_hundred_concurrent_distinct_calls_all_succeed_without_a_nonce_rejec
 async fn a_restarted_gateway_continues_above_the_last_nonce() {
     let mut app = spawn_app().await;
     for _ in 0..3 {
-        assert_eq!(app.get("/locations").await.status, 200);
+        assert_eq!(app.get("/events?limit=1").await.status, 200);
     }
     app.restart_gateway().await;
     for _ in 0..3 {
-        assert_eq!(app.get("/locations").await.status, 200);
+        assert_eq!(app.get("/events?limit=1").await.status, 200);
     }
     assert_eq!(app.cloud.nonce_rejections(), 0);
     let nonces = app.cloud.accepted_nonces();
@@ -49,7 +49,7 @@ async fn a_gateway_killed_with_sigkill_restarts_above_every_nonce_it_used() {
         let gateway = GatewayProcess::start(&app.cloud_url, KEY, SECRET, state.path(), &[]);
         for _ in 0..5 {
             let answer = app
-                .get_url(&format!("{}/locations", gateway.api), &[])
+                .get_url(&format!("{}/events?limit=1", gateway.api), &[])
                 .await;
             assert_eq!(answer.status, 200, "round {round}: {}", answer.body);
         }
@@ -64,11 +64,11 @@ async fn a_gateway_killed_with_sigkill_restarts_above_every_nonce_it_used() {
 #[actix_web::test]
 async fn a_nonce_used_by_another_client_moves_the_gateway_above_it() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/locations").await.status, 200);
+    assert_eq!(app.get("/events?limit=1").await.status, 200);
     // Another client with the same key jumps far ahead.
     let elsewhere = app.cloud.last_nonce() + 10_000;
     app.cloud.set_last_nonce(elsewhere);
-    let answer = app.get("/locations").await;
+    let answer = app.get("/events?limit=1").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(app.cloud.last_nonce() > elsewhere);
     assert_eq!(app.cloud.nonce_rejections(), 1);
@@ -79,7 +79,7 @@ async fn a_key_that_another_client_keeps_using_is_reported_as_shared_with_a_502(
     let app = spawn_app().await;
     app.cloud
         .set_fault(camlytics_gateway::simulator::Fault::SharedKey);
-    let answer = app.get("/locations").await;
+    let answer = app.get("/events?limit=1").await;
     assert_eq!(answer.status, 502, "{}", answer.body);
     assert!(answer.json()["msg"]
         .as_str()
@@ -99,9 +99,9 @@ async fn nonces_past_the_int32_limit_are_refused_before_sending() {
     .unwrap();
     let mut app = app;
     app.restart_gateway().await;
-    assert_eq!(app.get("/locations").await.status, 200);
-    assert_eq!(app.get("/locations").await.status, 200);
-    let refused = app.get("/locations").await;
+    assert_eq!(app.get("/events?limit=1").await.status, 200);
+    assert_eq!(app.get("/events?limit=1").await.status, 200);
+    let refused = app.get("/events?limit=1").await;
     assert_eq!(refused.status, 503, "{}", refused.body);
     assert!(refused.json()["msg"].as_str().unwrap().contains("2^31-1"));
     assert_eq!(
@@ -123,7 +123,7 @@ async fn a_nonce_within_a_year_of_the_limit_is_warned_about_in_the_log() {
     .unwrap();
     let gateway = GatewayProcess::start(&app.cloud_url, KEY, SECRET, state.path(), &[]);
     let answer = app
-        .get_url(&format!("{}/locations", gateway.api), &[])
+        .get_url(&format!("{}/events?limit=1", gateway.api), &[])
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let logs = gateway.kill();

@@ -1,0 +1,123 @@
+//! One cached answer: its body, when it was fetched, how long it is fresh and how long it may cover an outage.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use actix_web::web::Bytes;
+
+use super::body::CachedBody;
+use super::dimensions::DimensionList;
+
+/// Filtered views kept per dimension list; past this, views are rendered per request instead.
+const MAX_VIEWS: usize = 256;
+
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
+/// A cached answer and its timing.
+#[derive(Debug)]
+pub struct Entry {
+    /// The answer as the cloud sent it.
+    pub body: Arc<CachedBody>,
+    /// Unique per fetch: loads of the same generation are coalesced into one.
+    pub generation: u64,
+    fetched_at: Instant,
+    fresh_for: Duration,
+    stale_for: Duration,
+    refresh_started: AtomicBool,
+    dimension_list: bool,
+    list: OnceLock<Option<DimensionList>>,
+    views: Mutex<HashMap<String, Arc<CachedBody>>>,
+}
+
+impl Entry {
+    /// A new entry fetched now; a dimension list also holds filtered views of itself.
+    pub fn new(
+        body: Bytes,
+        fresh_for: Duration,
+        stale_for: Duration,
+        dimension_list: bool,
+    ) -> Self {
+        Self {
+            body: Arc::new(CachedBody::new(body)),
+            generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
+            fetched_at: Instant::now(),
+            fresh_for,
+            stale_for,
+            refresh_started: AtomicBool::new(false),
+            dimension_list,
+            list: OnceLock::new(),
+            views: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Time since the cloud answered.
+    pub fn age(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.fetched_at)
+    }
+
+    /// Seconds of freshness left; negative once stale (as RFC 9211's `ttl`).
+    pub fn ttl_secs(&self, now: Instant) -> i64 {
+        self.fresh_for.as_secs() as i64 - self.age(now).as_secs() as i64
+    }
+
+    /// Freshness left, zero once stale.
+    pub fn fresh_left(&self, now: Instant) -> Duration {
+        self.fresh_for.saturating_sub(self.age(now))
+    }
+
+    /// Whether it may be served without asking the cloud.
+    pub fn is_fresh(&self, now: Instant) -> bool {
+        self.age(now) < self.fresh_for
+    }
+
+    /// Whether it may still be served while the cloud fails.
+    pub fn may_cover_outage(&self, now: Instant) -> bool {
+        self.age(now) < self.fresh_for + self.stale_for
+    }
+
+    /// How long the cache keeps it at all.
+    pub fn lifetime(&self) -> Duration {
+        self.fresh_for + self.stale_for
+    }
+
+    /// Whether a background refresh is due (past `share` of its freshness), claiming it at most once.
+    pub fn claim_refresh(&self, now: Instant, share: f64) -> bool {
+        self.age(now) >= self.fresh_for.mul_f64(share)
+            && !self.refresh_started.swap(true, Ordering::AcqRel)
+    }
+
+    /// Bytes this entry accounts for in the cache bound: the body, room for its compressed forms, and for a
+    /// dimension list its views (the views of one filter partition the list, so three filters at most triple it).
+    pub fn weight(&self) -> u32 {
+        let body = self.body.bytes().len();
+        let room = if self.dimension_list {
+            body * 3 + body / 2
+        } else {
+            body / 2
+        };
+        u32::try_from(body + room + 512).unwrap_or(u32::MAX)
+    }
+
+    /// The body with only the items whose `field` equals `wanted`, rendered once per distinct filter.
+    pub fn view(&self, field: &'static str, wanted: &str) -> Option<Arc<CachedBody>> {
+        let list = self
+            .list
+            .get_or_init(|| DimensionList::parse(self.body.bytes()))
+            .as_ref()?;
+        let key = format!("{field}={wanted}");
+        let mut views = self.views.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(view) = views.get(&key) {
+            return Some(view.clone());
+        }
+        let view = Arc::new(CachedBody::new(Bytes::from(
+            list.render_filtered(field, wanted),
+        )));
+        // Bounded: a flood of made-up ids renders per request instead of growing the entry.
+        if views.len() < MAX_VIEWS {
+            views.insert(key, view.clone());
+        }
+        Some(view)
+    }
+}

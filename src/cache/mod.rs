@@ -1,0 +1,278 @@
+//! The response cache: one upstream call serves many callers.
+//!
+//! Dimension lists are fetched whole and filtered here; totals and settled event pages are kept per
+//! normalised query. Concurrent identical loads are coalesced (moka's `try_get_with`), lists in use are
+//! refreshed ahead in the background, and a stale copy covers a cloud outage.
+
+pub mod backoff;
+pub mod body;
+pub mod dimensions;
+pub mod entry;
+pub mod policy;
+pub mod respond;
+pub mod settings;
+pub mod status;
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::web;
+use moka::future::Cache;
+use moka::Expiry;
+
+use self::backoff::{is_outage, Backoff};
+use self::entry::Entry;
+use self::policy::{Class, Plan};
+use self::settings::CacheSettings;
+use self::status::Served;
+use crate::error::GatewayError;
+use crate::upstream::{UpstreamClient, UpstreamRequest};
+
+/// Share of a dimension list's freshness after which a hit starts a background refresh.
+const REFRESH_AHEAD_AT: f64 = 0.8;
+/// How long a finished load stays joinable by late callers that saw the same old copy.
+const LOAD_LINGER: Duration = Duration::from_secs(5);
+
+/// A cached answer as found for one caller.
+#[derive(Debug, Clone)]
+pub struct Lookup {
+    /// The entry served.
+    pub entry: Arc<Entry>,
+    /// How it was served.
+    pub served: Served,
+}
+
+/// Keeps each entry for its freshness plus the stale-if-error window.
+struct EntryExpiry;
+
+impl Expiry<String, Arc<Entry>> for EntryExpiry {
+    fn expire_after_create(&self, _: &String, entry: &Arc<Entry>, _: Instant) -> Option<Duration> {
+        Some(entry.lifetime())
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &String,
+        entry: &Arc<Entry>,
+        _: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.lifetime())
+    }
+}
+
+/// The cache shared by all workers.
+pub struct ResponseCache {
+    settings: CacheSettings,
+    entries: Cache<String, Arc<Entry>>,
+    /// Loads in flight (and just finished), keyed by entry key and the generation they replace.
+    loads: Cache<String, Arc<Entry>>,
+    backoff: Backoff,
+}
+
+impl ResponseCache {
+    /// Builds the cache; its byte bound covers entries and loads together.
+    pub fn new(settings: CacheSettings) -> Arc<Self> {
+        let loads_bytes = settings.max_bytes / 8;
+        let entries = Cache::builder()
+            .max_capacity(settings.max_bytes - loads_bytes)
+            .weigher(|_, entry: &Arc<Entry>| entry.weight())
+            .expire_after(EntryExpiry)
+            .build();
+        let loads = Cache::builder()
+            .max_capacity(loads_bytes)
+            .weigher(|_, entry: &Arc<Entry>| entry.weight())
+            .time_to_live(LOAD_LINGER)
+            .build();
+        Arc::new(Self {
+            settings,
+            entries,
+            loads,
+            backoff: Backoff::default(),
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &CacheSettings {
+        &self.settings
+    }
+
+    /// Finds or fetches the answer for `plan`; `revalidate` (the caller's `no-cache`) forces a fetch.
+    pub async fn get(
+        self: &Arc<Self>,
+        plan: &Plan,
+        revalidate: bool,
+        upstream: &web::Data<UpstreamClient>,
+        caller: &str,
+    ) -> Result<Lookup, GatewayError> {
+        let now = Instant::now();
+        let class = plan.class.label();
+        let current = self.entries.get(&plan.key).await;
+        if let Some(entry) = current.as_ref().filter(|e| e.is_fresh(now) && !revalidate) {
+            if plan.class == Class::Dimensions && entry.claim_refresh(now, REFRESH_AHEAD_AT) {
+                self.refresh_in_background(plan.clone(), entry.generation, upstream.clone());
+            }
+            metrics::counter!("gateway_cache_lookups_total", "class" => class, "outcome" => "hit")
+                .increment(1);
+            return Ok(Lookup {
+                entry: entry.clone(),
+                served: Served::Hit,
+            });
+        }
+        if let Some(rest) = self.backoff.remaining(plan.class, now) {
+            match current.as_ref().filter(|e| e.may_cover_outage(now)) {
+                Some(entry) => return Ok(self.stale(plan, entry.clone(), rest.failure)),
+                None if rest.asked_by_cloud => return Err(GatewayError::CloudBusy {
+                    msg: format!(
+                        "the cloud asked the gateway to wait ({}); {class} calls rest until then",
+                        rest.failure
+                    ),
+                    retry_after: rest.left,
+                }),
+                None => {}
+            }
+        }
+        let generation = current.as_ref().map_or(0, |e| e.generation);
+        let leader = Cell::new(false);
+        let loaded = self
+            .load(
+                plan,
+                format!("{}#{generation}", plan.key),
+                false,
+                upstream,
+                caller,
+                &leader,
+            )
+            .await;
+        match loaded {
+            Ok(entry) => {
+                let collapsed = !leader.get();
+                if collapsed {
+                    metrics::counter!("gateway_cache_coalesced_waits_total", "class" => class)
+                        .increment(1);
+                }
+                metrics::counter!("gateway_cache_lookups_total", "class" => class, "outcome" => "miss").increment(1);
+                let served = match (revalidate, current.is_some()) {
+                    (true, _) => Served::Revalidated { collapsed },
+                    (false, true) => Served::Refreshed { collapsed },
+                    (false, false) => Served::Miss { collapsed },
+                };
+                Ok(Lookup { entry, served })
+            }
+            Err(error) => {
+                // Every caller that waited on this load gets the same answer: the same error, or the same stale copy.
+                let error = GatewayError::clone(&error);
+                if !is_outage(&error) {
+                    return Err(error);
+                }
+                self.backoff.record(plan.class, &error);
+                match current.filter(|e| e.may_cover_outage(Instant::now())) {
+                    Some(entry) => {
+                        use actix_web::ResponseError;
+                        Ok(self.stale(plan, entry, error.status_code()))
+                    }
+                    None => Err(error),
+                }
+            }
+        }
+    }
+
+    fn stale(
+        &self,
+        plan: &Plan,
+        entry: Arc<Entry>,
+        failure: actix_web::http::StatusCode,
+    ) -> Lookup {
+        let class = plan.class.label();
+        metrics::counter!("gateway_cache_lookups_total", "class" => class, "outcome" => "stale")
+            .increment(1);
+        metrics::counter!("gateway_stale_answers_total", "class" => class).increment(1);
+        Lookup {
+            entry,
+            served: Served::Stale { failure },
+        }
+    }
+
+    /// One upstream call for all who ask with the same `load_key` at once; the new entry replaces the old.
+    async fn load(
+        &self,
+        plan: &Plan,
+        load_key: String,
+        background: bool,
+        upstream: &UpstreamClient,
+        caller: &str,
+        leader: &Cell<bool>,
+    ) -> Result<Arc<Entry>, Arc<GatewayError>> {
+        self.loads
+            .try_get_with(load_key, async {
+                leader.set(true);
+                let answer = upstream
+                    .fetch(&UpstreamRequest {
+                        endpoint: plan.endpoint,
+                        params: plan.upstream_params.clone(),
+                        caller: caller.to_string(),
+                        background,
+                    })
+                    .await?;
+                let entry = Arc::new(Entry::new(
+                    answer.body,
+                    plan.fresh_for,
+                    self.settings.stale_if_error,
+                    plan.class == Class::Dimensions,
+                ));
+                self.entries.insert(plan.key.clone(), entry.clone()).await;
+                Ok::<_, GatewayError>(entry)
+            })
+            .await
+    }
+
+    /// Re-fetches a list in use before it expires, behind every caller waiting upstream.
+    fn refresh_in_background(
+        self: &Arc<Self>,
+        plan: Plan,
+        generation: u64,
+        upstream: web::Data<UpstreamClient>,
+    ) {
+        let cache = self.clone();
+        actix_web::rt::spawn(async move {
+            let key = format!("{}#{generation}#ahead", plan.key);
+            let outcome = cache
+                .load(
+                    &plan,
+                    key,
+                    true,
+                    &upstream,
+                    "refresh-ahead",
+                    &Cell::new(false),
+                )
+                .await;
+            match outcome {
+                Ok(_) => log::debug!("refreshed {} ahead of expiry", plan.key),
+                Err(error) => log::info!("refresh-ahead of {} failed: {error}", plan.key),
+            }
+        });
+    }
+
+    /// Drops every entry whose key (endpoint and query) starts with `prefix`; returns how many.
+    pub async fn purge(&self, prefix: &str) -> usize {
+        let keys: Vec<Arc<String>> = self
+            .entries
+            .iter()
+            .filter(|(key, _)| key.starts_with(prefix))
+            .map(|(key, _)| key)
+            .collect();
+        for key in &keys {
+            self.entries.invalidate(key.as_str()).await;
+        }
+        self.loads.invalidate_all();
+        keys.len()
+    }
+
+    /// Bytes the cache accounts for now (after pending evictions are applied).
+    pub async fn weighted_size(&self) -> u64 {
+        self.entries.run_pending_tasks().await;
+        self.loads.run_pending_tasks().await;
+        self.entries.weighted_size() + self.loads.weighted_size()
+    }
+}

@@ -1,0 +1,90 @@
+//! How an answer was served, told to the caller in RFC 9211 `Cache-Status` terms.
+
+use actix_web::http::StatusCode;
+
+/// The cache's name in `Cache-Status`.
+pub const CACHE_NAME: &str = "camlytics-gateway";
+
+/// How one answer was served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Served {
+    /// From a fresh copy; no upstream call.
+    Hit,
+    /// No copy: fetched (`collapsed` when this caller waited on another's fetch).
+    Miss {
+        /// Whether this caller shared another caller's upstream call.
+        collapsed: bool,
+    },
+    /// The copy had expired: fetched again.
+    Refreshed {
+        /// Whether this caller shared another caller's upstream call.
+        collapsed: bool,
+    },
+    /// The caller asked for `no-cache`: fetched again.
+    Revalidated {
+        /// Whether this caller shared another caller's upstream call.
+        collapsed: bool,
+    },
+    /// The cloud failed (with this status): an expired copy was served instead.
+    Stale {
+        /// The status the failure would have been answered with.
+        failure: StatusCode,
+    },
+    /// Not cacheable (e.g. events of a window that may still change): straight through.
+    Bypass,
+}
+
+impl Served {
+    /// The metric outcome label.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Hit => "hit",
+            Self::Miss { .. } | Self::Refreshed { .. } | Self::Revalidated { .. } => "miss",
+            Self::Stale { .. } => "stale",
+            Self::Bypass => "bypass",
+        }
+    }
+
+    /// The `Cache-Status` header value, given the answer's remaining freshness in seconds (negative when stale).
+    pub fn header(&self, ttl: i64) -> String {
+        let fetched = |fwd: &str, collapsed: bool| {
+            let mut value = format!("{CACHE_NAME}; fwd={fwd}; fwd-status=200; stored; ttl={ttl}");
+            if collapsed {
+                value.push_str("; collapsed");
+            }
+            value
+        };
+        match self {
+            Self::Hit => format!("{CACHE_NAME}; hit; ttl={ttl}"),
+            Self::Miss { collapsed } => fetched("miss", *collapsed),
+            Self::Refreshed { collapsed } => fetched("stale", *collapsed),
+            Self::Revalidated { collapsed } => fetched("request", *collapsed),
+            Self::Stale { failure } => format!(
+                "{CACHE_NAME}; fwd=stale; fwd-status={}; ttl={ttl}; detail=stale-if-error",
+                failure.as_u16()
+            ),
+            Self::Bypass => format!("{CACHE_NAME}; fwd=bypass; detail=uncacheable"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_status_follows_rfc_9211() {
+        assert_eq!(Served::Hit.header(42), "camlytics-gateway; hit; ttl=42");
+        assert_eq!(
+            Served::Miss { collapsed: true }.header(60),
+            "camlytics-gateway; fwd=miss; fwd-status=200; stored; ttl=60; collapsed"
+        );
+        assert_eq!(
+            Served::Stale {
+                failure: StatusCode::BAD_GATEWAY
+            }
+            .header(-5),
+            "camlytics-gateway; fwd=stale; fwd-status=502; ttl=-5; detail=stale-if-error"
+        );
+    }
+}
