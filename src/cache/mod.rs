@@ -17,7 +17,6 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::web;
 use moka::future::Cache;
 use moka::Expiry;
 
@@ -27,7 +26,7 @@ use self::policy::{Class, Plan};
 use self::settings::CacheSettings;
 use self::status::Served;
 use crate::error::GatewayError;
-use crate::upstream::{UpstreamClient, UpstreamRequest};
+use crate::upstream::{Fetch, UpstreamRequest};
 
 /// Share of a dimension list's freshness after which a hit starts a background refresh.
 const REFRESH_AHEAD_AT: f64 = 0.8;
@@ -99,11 +98,11 @@ impl ResponseCache {
     }
 
     /// Finds or fetches the answer for `plan`; `revalidate` (the caller's `no-cache`) forces a fetch.
-    pub async fn get(
+    pub async fn get<F: Fetch + Clone + 'static>(
         self: &Arc<Self>,
         plan: &Plan,
         revalidate: bool,
-        upstream: &web::Data<UpstreamClient>,
+        upstream: &F,
         caller: &str,
     ) -> Result<Lookup, GatewayError> {
         let now = Instant::now();
@@ -123,13 +122,15 @@ impl ResponseCache {
         if let Some(rest) = self.backoff.remaining(plan.class, now) {
             match current.as_ref().filter(|e| e.may_cover_outage(now)) {
                 Some(entry) => return Ok(self.stale(plan, entry.clone(), rest.failure)),
-                None if rest.asked_by_cloud => return Err(GatewayError::CloudBusy {
-                    msg: format!(
+                None if rest.asked_by_cloud => {
+                    return Err(GatewayError::CloudBusy {
+                        msg: format!(
                         "the cloud asked the gateway to wait ({}); {class} calls rest until then",
                         rest.failure
                     ),
-                    retry_after: rest.left,
-                }),
+                        retry_after: rest.left,
+                    })
+                }
                 None => {}
             }
         }
@@ -200,7 +201,7 @@ impl ResponseCache {
         plan: &Plan,
         load_key: String,
         background: bool,
-        upstream: &UpstreamClient,
+        upstream: &impl Fetch,
         caller: &str,
         leader: &Cell<bool>,
     ) -> Result<Arc<Entry>, Arc<GatewayError>> {
@@ -228,11 +229,11 @@ impl ResponseCache {
     }
 
     /// Re-fetches a list in use before it expires, behind every caller waiting upstream.
-    fn refresh_in_background(
+    fn refresh_in_background<F: Fetch + 'static>(
         self: &Arc<Self>,
         plan: Plan,
         generation: u64,
-        upstream: web::Data<UpstreamClient>,
+        upstream: F,
     ) {
         let cache = self.clone();
         actix_web::rt::spawn(async move {

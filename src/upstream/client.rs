@@ -69,6 +69,21 @@ impl Upstream {
     }
 }
 
+/// Something that gets answers from the cloud: the per-worker [`UpstreamClient`], or a stand-in in tests.
+/// Futures need not be `Send`: awc's client lives on one worker thread.
+#[async_trait::async_trait(?Send)]
+pub trait Fetch {
+    /// Gets one answer for `request`.
+    async fn fetch(&self, request: &UpstreamRequest) -> Result<UpstreamAnswer, GatewayError>;
+}
+
+#[async_trait::async_trait(?Send)]
+impl Fetch for actix_web::web::Data<UpstreamClient> {
+    async fn fetch(&self, request: &UpstreamRequest) -> Result<UpstreamAnswer, GatewayError> {
+        UpstreamClient::fetch(self, request).await
+    }
+}
+
 /// The per-worker client: awc's client is not `Send`, so each worker builds one over the shared [`Upstream`].
 pub struct UpstreamClient {
     upstream: Arc<Upstream>,

@@ -7,4 +7,4 @@ pub mod response;
 pub mod signing;
 pub mod target;
 
-pub use client::{Upstream, UpstreamAnswer, UpstreamClient, UpstreamRequest};
+pub use client::{Fetch, Upstream, UpstreamAnswer, UpstreamClient, UpstreamRequest};
