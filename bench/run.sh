@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Benchmarks, all in one run on this machine (ratios matter; absolute numbers depend on the machine's load):
+#  1. cache-hit throughput and latency: the gateway, a bare actix-web server answering the same bytes from
+#     memory (the ceiling), and nginx proxy_cache hits in front of the gateway (the usual alternative);
+#  2. economy: 50 dashboards polling through one gateway for a minute with the cloud at 1 request/second.
+# Writes bench/RESULTS.md. Needs wrk and nginx (installed from Debian's packages if missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DURATION=${BENCH_DURATION:-10s}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+ECONOMY_SECONDS=${BENCH_ECONOMY_SECONDS:-60}
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need wrk || ! need nginx; then
+  echo "installing wrk and nginx from Debian's packages"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+echo "building release binaries"
+cargo build --release --quiet --bin camlytics-gateway --example bare_server --example dashboards
+BIN="$ROOT/target/release"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
+
+SIM_PORT=$(free_port); GW_PORT=$(free_port); BARE_PORT=$(free_port); NGINX_PORT=$(free_port)
+PATH_Q="/service/api/v1/totals/types?location_id=101&since=2025-12-20T00:00:00Z"
+
+GATEWAY_SIMULATOR_LISTEN=127.0.0.1:$SIM_PORT GATEWAY_SIMULATOR_RPS=0 "$BIN/camlytics-gateway" simulate >"$WORK/sim.log" 2>&1 &
+PIDS+=($!)
+# Access logging off for the throughput run, as for nginx below: both measure serving, not logging.
+RUST_LOG=warn CAMLYTICS_API_KEY=demo-key CAMLYTICS_API_SECRET=demo-secret \
+  CAMLYTICS_BASE_URL=http://127.0.0.1:$SIM_PORT/service/api/v1 GATEWAY_LISTEN=127.0.0.1:$GW_PORT \
+  GATEWAY_STATE_DIR="$WORK/state" GATEWAY_UPSTREAM_RPS=1 ${BENCH_GATEWAY_ENV:-} \
+  "$BIN/camlytics-gateway" serve >"$WORK/gw.log" 2>&1 &
+PIDS+=($!)
+wait_for "http://127.0.0.1:$GW_PORT$PATH_Q"
+curl -fsS "http://127.0.0.1:$GW_PORT$PATH_Q" >"$WORK/body.json"
+BODY_BYTES=$(wc -c <"$WORK/body.json")
+
+"$BIN/examples/bare_server" "127.0.0.1:$BARE_PORT" "$WORK/body.json" >"$WORK/bare.log" 2>&1 &
+PIDS+=($!)
+wait_for "http://127.0.0.1:$BARE_PORT$PATH_Q"
+
+mkdir -p "$WORK/nginx-cache"
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  proxy_cache_path $WORK/nginx-cache keys_zone=gw:10m max_size=64m inactive=1h;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://127.0.0.1:$GW_PORT;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache gw;
+      proxy_cache_valid 200 1h;
+      proxy_ignore_headers Cache-Control Vary;
+      add_header X-Nginx-Cache \$upstream_cache_status;
+    }
+  }
+}
+NGINX
+"$NGINX" -c "$WORK/nginx.conf" -p "$WORK" >/dev/null 2>&1
+wait_for "http://127.0.0.1:$NGINX_PORT$PATH_Q"
+curl -fsS -o /dev/null "http://127.0.0.1:$NGINX_PORT$PATH_Q"
+NGINX_STATUS=$(curl -fsS -D - -o /dev/null "http://127.0.0.1:$NGINX_PORT$PATH_Q" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-nginx-cache"{print $2}')
+[ "$NGINX_STATUS" = "HIT" ] || { echo "nginx is not serving from its cache ($NGINX_STATUS)" >&2; exit 1; }
+
+run_wrk() { # name url -> "rps p50 p99"
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$2" >"$WORK/$1.wrk"
+  local rps p50 p99
+  rps=$(awk '/Requests\/sec/{print $2}' "$WORK/$1.wrk")
+  p50=$(awk '$1=="50%"{print $2}' "$WORK/$1.wrk")
+  p99=$(awk '$1=="99%"{print $2}' "$WORK/$1.wrk")
+  echo "$rps $p50 $p99"
+}
+echo "measuring cache hits ($DURATION, $CONNECTIONS connections each)"
+read -r BARE_RPS BARE_P50 BARE_P99 < <(run_wrk bare "http://127.0.0.1:$BARE_PORT$PATH_Q")
+read -r GW_RPS GW_P50 GW_P99 < <(run_wrk gateway "http://127.0.0.1:$GW_PORT$PATH_Q")
+read -r NGINX_RPS NGINX_P50 NGINX_P99 < <(run_wrk nginx "http://127.0.0.1:$NGINX_PORT$PATH_Q")
+GW_OF_BARE=$(python3 -c "print(f'{$GW_RPS/$BARE_RPS*100:.0f}%')")
+GW_OF_NGINX=$(python3 -c "print(f'{$GW_RPS/$NGINX_RPS:.2f}x')")
+
+echo "running the dashboard economy workload (${ECONOMY_SECONDS}s)"
+RUST_LOG=warn "$BIN/examples/dashboards" 50 "$ECONOMY_SECONDS" 3 >"$WORK/economy.txt"
+val() { awk -F= -v k="$1" '$1==k{print $2}' "$WORK/economy.txt"; }
+
+CPU=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)
+cat >bench/RESULTS.md <<MD
+# Benchmark results
+
+Measured by \`bench/run.sh\` on $(date -u +%Y-%m-%d) on this project's machine: $(nproc) cores ($CPU), $(free -g | awk '/Mem:/{print $2}') GiB,
+shared and noisy, so compare the ratios (all measured in the same run), not the absolute numbers.
+wrk, ${DURATION} per server, ${CONNECTIONS} connections, 2 threads, on the same 2 cores as the servers.
+Body: the gateway's cached answer to \`$PATH_Q\` ($BODY_BYTES bytes), served from memory by all three.
+The gateway and nginx run without access logs.
+
+## Cache hits
+
+| server | requests/s | p50 | p99 | share of the ceiling |
+|---|---|---|---|---|
+| bare actix-web, bytes from memory (the ceiling) | $BARE_RPS | $BARE_P50 | $BARE_P99 | 100% |
+| camlytics-gateway cache hit | $GW_RPS | $GW_P50 | $GW_P99 | $GW_OF_BARE |
+| nginx proxy_cache hit in front of the gateway | $NGINX_RPS | $NGINX_P50 | $NGINX_P99 | $(python3 -c "print(f'{$NGINX_RPS/$BARE_RPS*100:.0f}%')") |
+
+Gateway hits per second against nginx hits per second: **$GW_OF_NGINX**.
+
+## Economy: 50 dashboards for a minute, cloud at 1 request per second
+
+Each dashboard polls every 3 s: locations, its location's channels and triggers, and today's totals by trigger and by type.
+
+| measure | value |
+|---|---|
+| callers' requests served | $(val caller_requests) |
+| callers' failed requests | $(val caller_failures) |
+| upstream calls | $(val upstream_calls) |
+| **requests served per upstream call** | **$(val served_per_upstream_call)** |
+| callers' latency p50 / p95 / p99 (ms) | $(val p50_ms) / $(val p95_ms) / $(val p99_ms) |
+| upstream 429s | $(val upstream_429s) |
+| nonce rejections | $(val nonce_rejections) |
+MD
+cat bench/RESULTS.md
