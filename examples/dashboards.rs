@@ -29,7 +29,9 @@ struct Tally {
 
 #[actix_web::main]
 async fn main() -> Result<(), String> {
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>().unwrap_or(0));
+    let mut args = std::env::args()
+        .skip(1)
+        .map(|a| a.parse::<u64>().unwrap_or(0));
     let dashboards = args.next().filter(|n| *n > 0).unwrap_or(50);
     let seconds = args.next().filter(|n| *n > 0).unwrap_or(60);
     let poll = args.next().filter(|n| *n > 0).unwrap_or(3);
@@ -69,9 +71,12 @@ async fn main() -> Result<(), String> {
         let (api, tally) = (api.clone(), tally.clone());
         let location = 101 + dashboard % 3;
         tasks.push(actix_web::rt::spawn(async move {
-            let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+            let client = awc::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .finish();
             // Spread the dashboards over the poll interval, as real ones would be.
-            actix_web::rt::time::sleep(Duration::from_millis(dashboard * poll * 1000 / dashboards)).await;
+            actix_web::rt::time::sleep(Duration::from_millis(dashboard * poll * 1000 / dashboards))
+                .await;
             while Instant::now() < end {
                 let round = Instant::now();
                 for path in [
@@ -83,7 +88,9 @@ async fn main() -> Result<(), String> {
                 ] {
                     let asked = Instant::now();
                     let ok = match client.get(format!("{api}{path}")).send().await {
-                        Ok(mut response) => response.body().await.is_ok() && response.status().is_success(),
+                        Ok(mut response) => {
+                            response.body().await.is_ok() && response.status().is_success()
+                        }
                         Err(_) => false,
                     };
                     let mut tally = tally.lock().unwrap_or_else(|e| e.into_inner());
@@ -108,11 +115,17 @@ async fn main() -> Result<(), String> {
         tally.latencies.get(index).copied().unwrap_or_default()
     };
     let upstream = sim.accepted() + sim.throttled() + sim.nonce_rejections();
-    println!("dashboards={dashboards} seconds={:.0} poll={poll}s", elapsed.as_secs_f64());
+    println!(
+        "dashboards={dashboards} seconds={:.0} poll={poll}s",
+        elapsed.as_secs_f64()
+    );
     println!("caller_requests={served}");
     println!("caller_failures={}", tally.failures);
     println!("upstream_calls={upstream}");
-    println!("served_per_upstream_call={:.1}", served as f64 / upstream.max(1) as f64);
+    println!(
+        "served_per_upstream_call={:.1}",
+        served as f64 / upstream.max(1) as f64
+    );
     println!("p50_ms={:.2}", percentile(0.50).as_secs_f64() * 1000.0);
     println!("p95_ms={:.2}", percentile(0.95).as_secs_f64() * 1000.0);
     println!("p99_ms={:.2}", percentile(0.99).as_secs_f64() * 1000.0);

@@ -132,6 +132,26 @@ async fn the_same_totals_query_from_50_concurrent_callers_makes_one_upstream_cal
 }
 
 #[actix_web::test]
+async fn callers_waiting_on_a_load_that_fails_all_get_its_answer_without_calling_again() {
+    let mut config = TestConfig::default();
+    config.simulator.latency = Duration::from_millis(300);
+    let app = spawn_app_with(config).await;
+    app.cloud.set_fault(Fault::ServerError);
+    let calls = (0..21).map(|_| app.get("/totals/types?location_id=103"));
+    let answers = futures_util::future::join_all(calls).await;
+    assert!(
+        answers.iter().all(|a| a.status == 502),
+        "every waiter got the same failure"
+    );
+    assert!(answers.iter().all(|a| a.body == answers[0].body));
+    assert_eq!(
+        app.cloud.requests_per_path(TOTALS_TYPES),
+        1,
+        "nobody retried on their own"
+    );
+}
+
+#[actix_web::test]
 async fn equivalent_totals_queries_share_one_cached_answer() {
     let app = spawn_app().await;
     for query in [
