@@ -31,7 +31,10 @@ cargo build --release --quiet --bin camlytics-gateway --example bare_server --ex
 BIN="$ROOT/target/release"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "no answer from $1" >&2; return 1; }
+wait_for() {
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "no answer from $1; logs:" >&2; tail -n 20 "$WORK"/*.log >&2; return 1
+}
 
 SIM_PORT=$(free_port); GW_PORT=$(free_port); BARE_PORT=$(free_port); NGINX_PORT=$(free_port)
 PATH_Q="/service/api/v1/totals/types?location_id=101&since=2025-12-20T00:00:00Z"
@@ -52,7 +55,10 @@ BODY_BYTES=$(wc -c <"$WORK/body.json")
 PIDS+=($!)
 wait_for "http://127.0.0.1:$BARE_PORT$PATH_Q"
 
-mkdir -p "$WORK/nginx-cache"
+# nginx's workers drop root (to www-data on Debian): give them a place of their own.
+mkdir -p "$WORK/nginx-cache" "$WORK/nginx-temp"
+chmod 755 "$WORK"
+chmod 777 "$WORK/nginx-cache" "$WORK/nginx-temp"
 cat >"$WORK/nginx.conf" <<NGINX
 worker_processes 2;
 pid $WORK/nginx.pid;
@@ -60,6 +66,11 @@ error_log $WORK/nginx-error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
+  client_body_temp_path $WORK/nginx-temp/body;
+  proxy_temp_path $WORK/nginx-temp/proxy;
+  fastcgi_temp_path $WORK/nginx-temp/fastcgi;
+  uwsgi_temp_path $WORK/nginx-temp/uwsgi;
+  scgi_temp_path $WORK/nginx-temp/scgi;
   proxy_cache_path $WORK/nginx-cache keys_zone=gw:10m max_size=64m inactive=1h;
   server {
     listen 127.0.0.1:$NGINX_PORT;

@@ -70,6 +70,9 @@ impl Application {
         .listen(listener)
         .map_err(|e| format!("cannot listen: {e}"))?
         .run();
+        if settings.cache.warm_dimensions {
+            cache.warm_up(web::Data::new(UpstreamClient::new(upstream.clone())));
+        }
         Ok(Self {
             port,
             server,

@@ -25,7 +25,6 @@ pub async fn forward(
     let upstream = request
         .app_data::<web::Data<UpstreamClient>>()
         .ok_or_else(|| GatewayError::OutOfService("the gateway has no upstream client".into()))?;
-    let caller = Caller::of(request).name;
     let cache = request.app_data::<web::Data<ResponseCache>>();
     let cached = cache.and_then(|cache| {
         plan(spec.endpoint, &params, cache.settings(), chrono::Utc::now()).map(|plan| (cache, plan))
@@ -35,7 +34,7 @@ pub async fn forward(
             .fetch(&UpstreamRequest {
                 endpoint: spec.endpoint,
                 params,
-                caller,
+                caller: Caller::of(request).name,
                 background: false,
             })
             .await?;
@@ -43,7 +42,9 @@ pub async fn forward(
         return Ok(respond(request, &body, &Served::Bypass, None));
     };
     let lookup = cache
-        .get(&plan, wants_revalidation(request), upstream, &caller)
+        .get(&plan, wants_revalidation(request), upstream, || {
+            Caller::of(request).name
+        })
         .await?;
     let body: Arc<CachedBody> = match (plan.class, effective_filter(spec.endpoint, &params)) {
         (Class::Dimensions, Some((field, wanted))) => {

@@ -98,12 +98,13 @@ impl ResponseCache {
     }
 
     /// Finds or fetches the answer for `plan`; `revalidate` (the caller's `no-cache`) forces a fetch.
+    /// `caller` names who asks, for the lane's fair queueing; it is only worked out on a miss.
     pub async fn get<F: Fetch + Clone + 'static>(
         self: &Arc<Self>,
         plan: &Plan,
         revalidate: bool,
         upstream: &F,
-        caller: &str,
+        caller: impl FnOnce() -> String,
     ) -> Result<Lookup, GatewayError> {
         let now = Instant::now();
         let class = plan.class.label();
@@ -202,7 +203,7 @@ impl ResponseCache {
         load_key: String,
         background: bool,
         upstream: &impl Fetch,
-        caller: &str,
+        caller: impl FnOnce() -> String,
         leader: &Cell<bool>,
     ) -> Result<Arc<Entry>, Arc<GatewayError>> {
         self.loads
@@ -212,7 +213,7 @@ impl ResponseCache {
                     .fetch(&UpstreamRequest {
                         endpoint: plan.endpoint,
                         params: plan.upstream_params.clone(),
-                        caller: caller.to_string(),
+                        caller: caller(),
                         background,
                     })
                     .await?;
@@ -244,13 +245,42 @@ impl ResponseCache {
                     key,
                     true,
                     &upstream,
-                    "refresh-ahead",
+                    || "refresh-ahead".into(),
                     &Cell::new(false),
                 )
                 .await;
             match outcome {
                 Ok(_) => log::debug!("refreshed {} ahead of expiry", plan.key),
                 Err(error) => log::info!("refresh-ahead of {} failed: {error}", plan.key),
+            }
+        });
+    }
+
+    /// Fetches the dimension lists now, in the background, so the first callers find them cached; callers
+    /// who ask meanwhile share these calls.
+    pub fn warm_up<F: Fetch + 'static>(self: &Arc<Self>, upstream: F) {
+        let cache = self.clone();
+        actix_web::rt::spawn(async move {
+            let now = chrono::Utc::now();
+            for endpoint in ["/locations", "/channels", "/triggers"] {
+                let Some(plan) = policy::plan(endpoint, &Vec::new(), &cache.settings, now) else {
+                    continue;
+                };
+                let key = format!("{}#0", plan.key);
+                match cache
+                    .load(
+                        &plan,
+                        key,
+                        false,
+                        &upstream,
+                        || "warm-up".into(),
+                        &Cell::new(false),
+                    )
+                    .await
+                {
+                    Ok(_) => log::info!("warmed the cache with {endpoint}"),
+                    Err(error) => log::warn!("could not warm the cache with {endpoint}: {error}"),
+                }
             }
         });
     }

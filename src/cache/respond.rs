@@ -52,7 +52,7 @@ pub fn respond(
     let ttl = entry.map_or(0, |e| e.ttl_secs(now));
     answer
         .insert_header(("Cache-Status", served.header(ttl)))
-        .insert_header((header::ETAG, body.etag(coding)))
+        .insert_header((header::ETAG, body.etag(coding).to_string()))
         .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
     match entry {
         Some(entry) => {

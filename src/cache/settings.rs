@@ -56,6 +56,10 @@ pub struct CacheArgs {
     /// Most bytes of answers the cache holds (e.g. 64MiB).
     #[arg(long, env = "GATEWAY_CACHE_MAX_BYTES", default_value = "64MiB", value_parser = parse_bytes)]
     pub cache_max_bytes: u64,
+
+    /// Fetch the locations, channels and triggers lists at start, so the first callers do not wait for them.
+    #[arg(long, env = "GATEWAY_WARM_DIMENSIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub warm_dimensions: bool,
 }
 
 /// Validated cache settings.
@@ -73,6 +77,8 @@ pub struct CacheSettings {
     pub stale_if_error: Duration,
     /// Byte bound of the cache.
     pub max_bytes: u64,
+    /// Whether to fetch the dimension lists at start.
+    pub warm_dimensions: bool,
 }
 
 impl Default for CacheSettings {
@@ -84,6 +90,7 @@ impl Default for CacheSettings {
             settled_ttl: Duration::from_secs(86_400),
             stale_if_error: Duration::from_secs(3600),
             max_bytes: 64 << 20,
+            warm_dimensions: true,
         }
     }
 }
@@ -110,6 +117,7 @@ impl CacheArgs {
             settled_ttl: self.settled_ttl,
             stale_if_error: self.stale_if_error,
             max_bytes: self.cache_max_bytes,
+            warm_dimensions: self.warm_dimensions,
         })
     }
 }

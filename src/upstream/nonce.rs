@@ -84,7 +84,7 @@ impl FileNonceAllocator {
             .write(true)
             .open(&lock_path)
             .map_err(|e| format!("'{}' cannot be opened: {e}", lock_path.display()))?;
-        lock.try_lock().map_err(|_| {
+        acquire(&lock, LOCK_WAIT).map_err(|_| {
             format!(
                 "another gateway process holds the nonce state in '{}' for this key; two gateways must not share one key's nonces",
                 state_dir.display()
@@ -144,6 +144,23 @@ impl NonceAllocator for FileNonceAllocator {
 
     fn last(&self) -> i64 {
         self.lock_marks().last
+    }
+}
+
+/// How long to wait for a previous gateway (still shutting down after a restart) to release the state.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Takes the exclusive lock, retrying for up to `wait` while another holder finishes.
+fn acquire(lock: &File, wait: std::time::Duration) -> Result<(), ()> {
+    let until = std::time::Instant::now() + wait;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(_) if std::time::Instant::now() < until => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            Err(_) => return Err(()),
+        }
     }
 }
 

@@ -27,10 +27,31 @@ fn cache_status(answer: &Answer) -> String {
 
 async fn app_with_cache(cache: CacheSettings) -> TestApp {
     spawn_app_with(TestConfig {
-        cache,
+        cache: CacheSettings {
+            warm_dimensions: false,
+            ..cache
+        },
         ..TestConfig::default()
     })
     .await
+}
+
+#[actix_web::test]
+async fn dimension_lists_are_fetched_at_start_so_the_first_callers_find_them_cached() {
+    let app = app_with_cache(CacheSettings::default()).await;
+    let mut config = app.config.clone();
+    config.cache.warm_dimensions = true;
+    let app = spawn_app_with(config).await;
+    for _ in 0..50 {
+        if app.cloud.accepted() == 3 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    for path in ["/locations", "/channels?location_id=101", "/triggers"] {
+        assert!(cache_status(&app.get(path).await).contains("hit"), "{path}");
+    }
+    assert_eq!(app.cloud.accepted(), 3);
 }
 
 #[actix_web::test]
@@ -377,6 +398,7 @@ impl Fetch for CannedCloud {
 async fn the_byte_bound_holds_under_a_flood_of_100000_distinct_keys() {
     let settings = CacheSettings {
         max_bytes: 4 << 20,
+        warm_dimensions: false,
         ..CacheSettings::default()
     };
     let cache = ResponseCache::new(settings.clone());
@@ -391,7 +413,10 @@ async fn the_byte_bound_holds_under_a_flood_of_100000_distinct_keys() {
     for n in 0..100_000 {
         let params = vec![("location_id", n.to_string())];
         let plan = plan("/totals/types", &params, &settings, now).unwrap();
-        cache.get(&plan, false, &cloud, "flood").await.unwrap();
+        cache
+            .get(&plan, false, &cloud, || "flood".into())
+            .await
+            .unwrap();
     }
     assert_eq!(cloud.calls.load(Ordering::Relaxed), 100_000);
     let held = cache.weighted_size().await;

@@ -34,7 +34,11 @@ impl Default for TestConfig {
             upstream_rps: 1000.0,
             max_wait: Duration::from_secs(10),
             upstream_timeout: Duration::from_secs(5),
-            cache: CacheSettings::default(),
+            // Tests count upstream calls; the start-up warm-up is tested on its own.
+            cache: CacheSettings {
+                warm_dimensions: false,
+                ..CacheSettings::default()
+            },
             simulator: SimulatorSettings {
                 key: KEY.into(),
                 secret: Secret::new(SECRET),

@@ -34,6 +34,7 @@ impl GatewayProcess {
             ("CAMLYTICS_BASE_URL", cloud_url),
             ("GATEWAY_STATE_DIR", state.as_str()),
             ("GATEWAY_UPSTREAM_RPS", "1000"),
+            ("GATEWAY_WARM_DIMENSIONS", "false"),
         ];
         all_env.extend_from_slice(env);
         Self::spawn(&["serve"], &all_env)
