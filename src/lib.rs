@@ -4,6 +4,7 @@ pub mod api;
 pub mod callers;
 pub mod cli;
 pub mod commands;
+pub mod docs;
 pub mod error;
 pub mod secret;
 pub mod settings;

@@ -8,6 +8,7 @@ use actix_web::middleware::Logger;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
+use crate::docs;
 use crate::settings::Settings;
 use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
 use crate::upstream::{Upstream, UpstreamClient};
@@ -54,11 +55,13 @@ impl Application {
         // Built once, outside the factory: every worker shares one lane and one nonce allocator.
         let upstream = Upstream::new(settings.upstream.clone(), nonces);
         let shared = upstream.clone();
+        let document = docs::openapi();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .configure(api::configure)
+                .configure(docs::configure(document.clone()))
                 .default_service(web::to(api::not_found))
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)

@@ -33,10 +33,18 @@ pub fn route_spec(endpoint: &str) -> Option<&'static params::RouteSpec> {
         .find(|spec| spec.endpoint == endpoint)
 }
 
-/// Registers the six endpoints under [`BASE_PATH`].
+/// Registers the six endpoints under [`BASE_PATH`] on a plain actix-web config.
 pub fn configure(config: &mut web::ServiceConfig) {
+    routes(&mut utoipa_actix_web::service_config::ServiceConfig::new(
+        config,
+    ));
+}
+
+/// Registers the six endpoints under [`BASE_PATH`], collecting their OpenAPI paths as it goes
+/// (the one list both the server and `crate::docs::openapi` use).
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(
-        web::scope(BASE_PATH)
+        utoipa_actix_web::scope(BASE_PATH)
             .service(locations::locations)
             .service(channels::channels)
             .service(triggers::triggers)
