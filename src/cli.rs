@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `demo`, `simulate` and `check`, each setting also read from the environment.
+//! The command line: `serve` (the default), `demo`, `simulate`, `check` and `openapi`, each setting also read from the environment.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -36,6 +36,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Make one signed call to the configured cloud and say whether key, secret and clock are accepted.
     Check(UpstreamArgs),
+    /// Print the OpenAPI document that GET /openapi.json serves (pretty JSON), e.g. to regenerate openapi.json.
+    Openapi,
 }
 
 /// Settings of `demo`.
