@@ -29,6 +29,9 @@ pub enum GatewayError {
     /// No such route. 404.
     #[error("{0}")]
     NotFound(String),
+    /// A route the gateway serves, asked with a method other than GET. 405 with `Allow: GET`.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The cloud answered badly, refused us, or could not be reached. 502.
     #[error("{0}")]
     BadGateway(String),
@@ -66,6 +69,7 @@ impl ResponseError for GatewayError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Unavailable { .. } | Self::OutOfService(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -77,6 +81,10 @@ impl ResponseError for GatewayError {
         let mut response = HttpResponse::build(status);
         if let Self::Unavailable { retry_after, .. } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
+        }
+        if let Self::MethodNotAllowed(_) = self {
+            // Every API route is GET-only.
+            response.insert_header((header::ALLOW, "GET"));
         }
         response.json(ErrorBody {
             code: status.as_u16(),

@@ -54,10 +54,23 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     );
 }
 
-/// Answers paths the gateway does not serve with the envelope and a 404.
+/// Answers paths the gateway does not serve with the envelope and a 404, and a served path asked with
+/// another method with a 405 (as nginx and Kong do, so clients and fuzzers can tell the two apart).
 pub async fn not_found(
     request: actix_web::HttpRequest,
 ) -> Result<actix_web::HttpResponse, GatewayError> {
+    let served = request
+        .path()
+        .strip_prefix(BASE_PATH)
+        .and_then(route_spec)
+        .is_some();
+    if served {
+        return Err(GatewayError::MethodNotAllowed(format!(
+            "{} {} is not allowed; the API answers GET only",
+            request.method(),
+            request.path()
+        )));
+    }
     Err(GatewayError::NotFound(format!(
         "no route {} {}; the API is under {BASE_PATH}: /locations, /channels, /triggers, /events, /totals/triggers, /totals/types",
         request.method(),

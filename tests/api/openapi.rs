@@ -265,3 +265,21 @@ async fn swagger_ui_is_served_and_the_bare_path_redirects_to_it() {
         initializer.body
     );
 }
+
+#[actix_web::test]
+async fn other_methods_on_a_documented_route_get_405_with_allow_get() {
+    let app = spawn_app().await;
+    let client = awc::Client::default();
+
+    let answer = client
+        .post(format!("{}/locations", app.api))
+        .send()
+        .await
+        .expect("POST /locations");
+    let unknown = app.get("/nowhere").await;
+
+    assert_eq!(answer.status(), 405);
+    assert_eq!(answer.headers().get("allow").unwrap(), "GET");
+    assert_eq!(unknown.status, 404);
+    assert_eq!(app.cloud.requests(), 0, "nothing went upstream");
+}
