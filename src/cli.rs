@@ -50,6 +50,10 @@ pub struct DemoArgs {
     /// Calls per second from the gateway to the simulated cloud (the simulator allows 1, like the real one).
     #[arg(long, env = "GATEWAY_UPSTREAM_RPS", default_value = "1")]
     pub upstream_rps: f64,
+
+    /// Requests per second the simulated cloud allows before answering 429 (0: unlimited), e.g. for fuzzing.
+    #[arg(long, env = "GATEWAY_SIMULATOR_RPS", default_value = "1")]
+    pub simulator_rps: f64,
 }
 
 /// Settings of `simulate`.
