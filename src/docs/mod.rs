@@ -26,7 +26,9 @@ const DESCRIPTION: &str = "A signing, pacing gateway in front of the Camlytics C
 Same paths, parameters and envelope (`{\"code\":0,\"msg\":\"success\",\"result\":[...]}`) as the cloud; \
 the gateway holds the key and secret, signs, hands out nonces and paces calls to the cloud's one call a second. \
 Every parameter is checked first: bad input is a 400 naming the parameter, and costs no upstream call. \
-Errors use the same envelope with `code` = the HTTP status.";
+Errors use the same envelope with `code` = the HTTP status. \
+Parameter examples are ids and times of the simulated cloud of `camlytics-gateway demo`, \
+so \"Try it out\" against the demo returns data.";
 
 /// What the routes cannot say about themselves: title, version, licence, the error body, the security scheme.
 #[derive(utoipa::OpenApi)]

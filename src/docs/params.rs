@@ -70,17 +70,20 @@ pub fn schema_of(kind: ParamKind) -> Schema {
     Schema::Object(schema.build())
 }
 
-/// An example value that the demo's simulated cloud has data for.
+/// An example value. Swagger UI fills "Try it out" with these, so they are ids and times the demo's
+/// simulated cloud has data for, chosen so that all of a route's examples together still match events
+/// (the "Enter" line of a Manhattan camera, whose first events type is TripwireCrossed).
 fn example_of(name: &str, kind: ParamKind) -> serde_json::Value {
     match (name, kind) {
         ("until", _) => "2025-12-21T00:00:00Z".into(),
         (_, ParamKind::DateTime) => "2025-12-20T00:00:00Z".into(),
+        // The first event id: with ascending order, every event comes after it.
         ("starting_after", _) => 1_000_000.into(),
         (_, ParamKind::Int32) => 101.into(),
         (_, ParamKind::Limit) => 100.into(),
-        ("channel_id", _) => "35576ahb-56656-45781-acb45_000015E2".into(),
-        (_, ParamKind::TextId) => "47576ahb-56656-45786-acb45_000015E2".into(),
-        ("order", _) => "desc".into(),
+        ("channel_id", _) => "643b04b7-19639-05624-e4a56_000015E3".into(),
+        (_, ParamKind::TextId) => "35044190-10541-61231-5b75d_000015EC".into(),
+        ("order", _) => "asc".into(),
         (_, ParamKind::OneOf(words)) => words.first().copied().unwrap_or_default().into(),
     }
 }
