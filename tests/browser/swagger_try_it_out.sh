@@ -6,7 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-cargo build --quiet --bin camlytics-gateway
 # shellcheck source=tests/support/demo.sh
 source tests/support/demo.sh
 # Unthrottled upstream: six requests in a row should not queue for seconds each.

@@ -14,12 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-cargo build --quiet --bin camlytics-gateway
 # shellcheck source=tests/support/demo.sh
 source tests/support/demo.sh
 start_demo --upstream-rps 200 --simulator-rps 0
 
-openapi-spec-validator openapi.json
+python3 -m openapi_spec_validator openapi.json
 
 started=$(date +%s)
 hooks="$PWD/tests/fuzz"
@@ -27,7 +26,7 @@ hooks="$PWD/tests/fuzz"
 scratch="$(mktemp -d -t camlytics-fuzz.XXXXXX)"
 trap 'stop_demo; rm -rf "$scratch"' EXIT
 (cd "$scratch" && PYTHONPATH="$hooks" SCHEMATHESIS_HOOKS=gateway_hooks timeout "${FUZZ_TIMEOUT:-600}" \
-    st run "$DEMO_ORIGIN/openapi.json" \
+    python3 -m schemathesis.cli run "$DEMO_ORIGIN/openapi.json" \
     --checks all \
     --max-examples "${FUZZ_MAX_EXAMPLES:-100}" \
     --seed "${FUZZ_SEED:-1}" \

@@ -1,11 +1,16 @@
-# Sourced by the browser and fuzz scripts: start `camlytics-gateway demo` on a port the OS picks,
+# Sourced by the browser and fuzz scripts: build and start `camlytics-gateway demo` on a port the OS picks,
 # wait (bounded) until it listens, and stop it when the calling script exits.
 # Sets DEMO_ORIGIN (http://127.0.0.1:PORT) and DEMO_LOG. Extra demo flags: start_demo --simulator-rps 0 ...
 
 start_demo() {
+    # Wherever cargo puts it (CARGO_TARGET_DIR may point elsewhere).
+    local target
+    target="$(cargo metadata --format-version 1 --no-deps |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+    cargo build --quiet --bin camlytics-gateway
     DEMO_LOG="$(mktemp -t camlytics-demo.XXXXXX.log)"
     GATEWAY_LISTEN=127.0.0.1:0 RUST_LOG="${RUST_LOG:-warn}" \
-        ./target/debug/camlytics-gateway demo "$@" </dev/null >"$DEMO_LOG" 2>&1 &
+        "$target/debug/camlytics-gateway" demo "$@" </dev/null >"$DEMO_LOG" 2>&1 &
     DEMO_PID=$!
     trap 'stop_demo' EXIT
     local port=""
