@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `demo`, `simulate` and `check`, each setting also read from the environment.
+//! The command line: `serve` (the default), `demo`, `simulate`, `check` and `openapi`, each setting also read from the environment.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -36,6 +36,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Make one signed call to the configured cloud and say whether key, secret and clock are accepted.
     Check(UpstreamArgs),
+    /// Print the OpenAPI document that GET /openapi.json serves (pretty JSON), e.g. to regenerate openapi.json.
+    Openapi,
 }
 
 /// Settings of `demo`.
@@ -48,6 +50,10 @@ pub struct DemoArgs {
     /// Calls per second from the gateway to the simulated cloud (the simulator allows 1, like the real one).
     #[arg(long, env = "GATEWAY_UPSTREAM_RPS", default_value = "1")]
     pub upstream_rps: f64,
+
+    /// Requests per second the simulated cloud allows before answering 429 (0: unlimited), e.g. for fuzzing.
+    #[arg(long, env = "GATEWAY_SIMULATOR_RPS", default_value = "1")]
+    pub simulator_rps: f64,
 }
 
 /// Settings of `simulate`.

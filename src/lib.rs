@@ -5,6 +5,7 @@ pub mod cache;
 pub mod callers;
 pub mod cli;
 pub mod commands;
+pub mod docs;
 pub mod error;
 pub mod secret;
 pub mod settings;

@@ -14,6 +14,7 @@ async fn main() {
         Some(Command::Demo(args)) => commands::demo::run(args).await,
         Some(Command::Simulate(args)) => commands::simulate::run(args).await,
         Some(Command::Check(args)) => commands::check::run(args).await,
+        Some(Command::Openapi) => commands::openapi::run(),
     };
     if let Err(message) = outcome {
         eprintln!("error: {message}");

@@ -9,6 +9,7 @@ use actix_web::{web, App, HttpServer};
 
 use crate::api;
 use crate::cache::ResponseCache;
+use crate::docs;
 use crate::settings::Settings;
 use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
 use crate::upstream::{Upstream, UpstreamClient};
@@ -58,12 +59,14 @@ impl Application {
         let cache = ResponseCache::new(settings.cache.clone());
         let shared = upstream.clone();
         let shared_cache = web::Data::from(cache.clone());
+        let document = docs::openapi();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .app_data(shared_cache.clone())
                 .configure(api::configure)
+                .configure(docs::configure(document.clone()))
                 .default_service(web::to(api::not_found))
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)

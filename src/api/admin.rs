@@ -8,8 +8,30 @@ use crate::cache::ResponseCache;
 use crate::callers::Caller;
 use crate::error::GatewayError;
 
-/// Purges the cache, or only the entries under `?prefix=` (a path such as `/service/api/v1/totals`
-/// or `/totals`); admins only.
+/// What a purge did.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Purged {
+    /// How many cached answers were dropped.
+    #[schema(example = 3)]
+    pub purged: usize,
+    /// The path prefix asked for (empty: everything).
+    #[schema(example = "/service/api/v1/totals")]
+    pub prefix: String,
+}
+
+/// Purge cached answers (admins only).
+///
+/// Drops every cached answer, or with `prefix` only those under a path such as `/service/api/v1/totals`.
+#[utoipa::path(
+    operation_id = "purgeCache",
+    tag = "Admin",
+    params(("prefix" = Option<String>, Query, description = "Only answers under this path", example = "/service/api/v1/totals")),
+    responses(
+        (status = 200, description = "The answers were dropped.", body = Purged),
+        (status = 401, description = "A bearer token is required and was missing or not accepted.", body = crate::error::ErrorBody),
+        (status = 403, description = "The caller is not an admin.", body = crate::error::ErrorBody),
+    )
+)]
 #[delete("/admin/cache")]
 pub async fn purge_cache(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
     let caller = Caller::of(&request);
@@ -36,6 +58,6 @@ pub async fn purge_cache(request: HttpRequest) -> Result<HttpResponse, GatewayEr
     Ok(HttpResponse::Ok().json(json!({
         "code": 0,
         "msg": format!("purged {purged} cached answers"),
-        "result": { "purged": purged, "prefix": prefix },
+        "result": Purged { purged, prefix },
     })))
 }

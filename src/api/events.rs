@@ -4,6 +4,9 @@ use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
 use super::params::{ParamKind, RouteSpec, EVENT_TYPES, ORDERS, ORIGINS};
+use crate::docs::params::EventsQuery;
+use crate::docs::responses::ErrorResponses;
+use crate::docs::schemas::EventList;
 use crate::error::GatewayError;
 
 /// Parameters of `/events`.
@@ -24,6 +27,15 @@ pub const EVENTS: RouteSpec = RouteSpec {
 };
 
 /// Retrieve events list.
+#[utoipa::path(
+    operation_id = "eventList",
+    tag = "Statistic",
+    params(EventsQuery),
+    responses(
+        (status = 200, description = "The events matching the query.", body = EventList),
+        ErrorResponses,
+    )
+)]
 #[get("/events")]
 pub async fn events(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
     forward(&EVENTS, &request).await

@@ -4,6 +4,9 @@ use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
 use super::params::{ParamKind, RouteSpec};
+use crate::docs::params::LocationsQuery;
+use crate::docs::responses::ErrorResponses;
+use crate::docs::schemas::LocationList;
 use crate::error::GatewayError;
 
 /// Parameters of `/locations`.
@@ -13,6 +16,15 @@ pub const LOCATIONS: RouteSpec = RouteSpec {
 };
 
 /// Retrieve locations list.
+#[utoipa::path(
+    operation_id = "locationList",
+    tag = "Dictionaries",
+    params(LocationsQuery),
+    responses(
+        (status = 200, description = "The locations of the account.", body = LocationList),
+        ErrorResponses,
+    )
+)]
 #[get("/locations")]
 pub async fn locations(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
     forward(&LOCATIONS, &request).await

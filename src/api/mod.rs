@@ -34,10 +34,18 @@ pub fn route_spec(endpoint: &str) -> Option<&'static params::RouteSpec> {
         .find(|spec| spec.endpoint == endpoint)
 }
 
-/// Registers the six endpoints under [`BASE_PATH`].
+/// Registers the six endpoints under [`BASE_PATH`] on a plain actix-web config.
 pub fn configure(config: &mut web::ServiceConfig) {
+    routes(&mut utoipa_actix_web::service_config::ServiceConfig::new(
+        config,
+    ));
+}
+
+/// Registers the six endpoints under [`BASE_PATH`], collecting their OpenAPI paths as it goes
+/// (the one list both the server and `crate::docs::openapi` use).
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(
-        web::scope(BASE_PATH)
+        utoipa_actix_web::scope(BASE_PATH)
             .service(locations::locations)
             .service(channels::channels)
             .service(triggers::triggers)
@@ -48,10 +56,23 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config.service(admin::purge_cache);
 }
 
-/// Answers paths the gateway does not serve with the envelope and a 404.
+/// Answers paths the gateway does not serve with the envelope and a 404, and a served path asked with
+/// another method with a 405 (as nginx and Kong do, so clients and fuzzers can tell the two apart).
 pub async fn not_found(
     request: actix_web::HttpRequest,
 ) -> Result<actix_web::HttpResponse, GatewayError> {
+    let served = request
+        .path()
+        .strip_prefix(BASE_PATH)
+        .and_then(route_spec)
+        .is_some();
+    if served {
+        return Err(GatewayError::MethodNotAllowed(format!(
+            "{} {} is not allowed; the API answers GET only",
+            request.method(),
+            request.path()
+        )));
+    }
     Err(GatewayError::NotFound(format!(
         "no route {} {}; the API is under {BASE_PATH}: /locations, /channels, /triggers, /events, /totals/triggers, /totals/types",
         request.method(),

@@ -23,7 +23,7 @@ pub const ORIGINS: &[&str] = &["Pedestrian", "Vehicle", "Unknown"];
 pub const ORDERS: &[&str] = &["asc", "desc"];
 
 /// Longest string id accepted (channel and trigger ids are about 35 characters).
-const MAX_TEXT_ID: usize = 128;
+pub const MAX_TEXT_ID: usize = 128;
 
 /// The kind of value a parameter takes, and so how it is checked and normalised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

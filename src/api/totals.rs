@@ -4,6 +4,9 @@ use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
 use super::params::{ParamKind, RouteSpec, EVENT_TYPES, ORIGINS};
+use crate::docs::params::{TotalsTriggersQuery, TotalsTypesQuery};
+use crate::docs::responses::ErrorResponses;
+use crate::docs::schemas::{EventTotalByTriggerList, EventTotalByTypeList};
 use crate::error::GatewayError;
 
 /// Parameters of `/totals/triggers`.
@@ -34,12 +37,30 @@ pub const TOTALS_TYPES: RouteSpec = RouteSpec {
 };
 
 /// Retrieve events count grouped by trigger id.
+#[utoipa::path(
+    operation_id = "totalsTriggersList",
+    tag = "Statistic",
+    params(TotalsTriggersQuery),
+    responses(
+        (status = 200, description = "Event counts matching the query, by trigger.", body = EventTotalByTriggerList),
+        ErrorResponses,
+    )
+)]
 #[get("/totals/triggers")]
 pub async fn totals_triggers(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
     forward(&TOTALS_TRIGGERS, &request).await
 }
 
 /// Retrieve events count grouped by event type and channel id.
+#[utoipa::path(
+    operation_id = "totalsTypesList",
+    tag = "Statistic",
+    params(TotalsTypesQuery),
+    responses(
+        (status = 200, description = "Event counts matching the query, by type and channel.", body = EventTotalByTypeList),
+        ErrorResponses,
+    )
+)]
 #[get("/totals/types")]
 pub async fn totals_types(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
     forward(&TOTALS_TYPES, &request).await

@@ -4,6 +4,9 @@ use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
 use super::params::{ParamKind, RouteSpec};
+use crate::docs::params::TriggersQuery;
+use crate::docs::responses::ErrorResponses;
+use crate::docs::schemas::TriggerList;
 use crate::error::GatewayError;
 
 /// Parameters of `/triggers`; precedence trigger_id, then channel_id, then location_id.
@@ -17,6 +20,15 @@ pub const TRIGGERS: RouteSpec = RouteSpec {
 };
 
 /// Retrieve triggers list (lines and zones).
+#[utoipa::path(
+    operation_id = "triggerList",
+    tag = "Dictionaries",
+    params(TriggersQuery),
+    responses(
+        (status = 200, description = "The triggers matching the query.", body = TriggerList),
+        ErrorResponses,
+    )
+)]
 #[get("/triggers")]
 pub async fn triggers(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
     forward(&TRIGGERS, &request).await

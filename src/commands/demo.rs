@@ -10,7 +10,10 @@ use crate::startup::Application;
 
 /// Starts both, prints where to look, and serves until interrupted.
 pub async fn run(args: DemoArgs) -> Result<(), String> {
-    let simulated = SimulatorSettings::default();
+    let simulated = SimulatorSettings {
+        requests_per_second: args.simulator_rps,
+        ..SimulatorSettings::default()
+    };
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let simulator = Simulator::start(simulated.clone(), listener).map_err(|e| e.to_string())?;
     let state_dir =

@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod demo;
+pub mod openapi;
 pub mod serve;
 pub mod simulate;

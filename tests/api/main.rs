@@ -5,6 +5,7 @@ mod commands;
 mod faults;
 mod helpers;
 mod nonces;
+mod openapi;
 mod process;
 mod routes;
 mod secrets;
