@@ -32,9 +32,14 @@ pub enum GatewayError {
     /// No such route. 404.
     #[error("{0}")]
     NotFound(String),
-    /// A route the gateway serves, asked with a method other than GET. 405 with `Allow: GET`.
-    #[error("{0}")]
-    MethodNotAllowed(String),
+    /// A route the gateway serves, asked with a method it does not answer. 405 with `Allow`.
+    #[error("{msg}")]
+    MethodNotAllowed {
+        /// What was asked.
+        msg: String,
+        /// The methods the path answers, for `Allow`.
+        allow: &'static str,
+    },
     /// The cloud answered badly, refused us, or could not be reached. 502.
     #[error("{0}")]
     BadGateway(String),
@@ -81,7 +86,7 @@ impl ResponseError for GatewayError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Unavailable { .. } | Self::CloudBusy { .. } | Self::OutOfService(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -96,9 +101,8 @@ impl ResponseError for GatewayError {
         if let Self::Unavailable { retry_after, .. } | Self::CloudBusy { retry_after, .. } = self {
             response.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
         }
-        if let Self::MethodNotAllowed(_) = self {
-            // Every API route is GET-only.
-            response.insert_header((header::ALLOW, "GET"));
+        if let Self::MethodNotAllowed { allow, .. } = self {
+            response.insert_header((header::ALLOW, *allow));
         }
         response.json(ErrorBody {
             code: status.as_u16(),

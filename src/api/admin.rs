@@ -1,7 +1,6 @@
 //! Admin routes: `DELETE /admin/cache` purges cached answers.
 
 use actix_web::{delete, web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 use super::BASE_PATH;
 use crate::cache::ResponseCache;
@@ -19,6 +18,19 @@ pub struct Purged {
     pub prefix: String,
 }
 
+/// The answer to a purge, in the cloud's envelope.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PurgeAnswer {
+    /// 0: done.
+    #[schema(example = 0)]
+    pub code: i32,
+    /// What was done.
+    #[schema(example = "purged 3 cached answers")]
+    pub msg: String,
+    /// How many, under which prefix.
+    pub result: Purged,
+}
+
 /// Purge cached answers (admins only).
 ///
 /// Drops every cached answer, or with `prefix` only those under a path such as `/service/api/v1/totals`.
@@ -27,7 +39,7 @@ pub struct Purged {
     tag = "Admin",
     params(("prefix" = Option<String>, Query, description = "Only answers under this path", example = "/service/api/v1/totals")),
     responses(
-        (status = 200, description = "The answers were dropped.", body = Purged),
+        (status = 200, description = "The answers were dropped.", body = PurgeAnswer),
         (status = 401, description = "A bearer token is required and was missing or not accepted.", body = crate::error::ErrorBody),
         (status = 403, description = "The caller is not an admin.", body = crate::error::ErrorBody),
     )
@@ -55,9 +67,9 @@ pub async fn purge_cache(request: HttpRequest) -> Result<HttpResponse, GatewayEr
         "{} purged {purged} cached answers under '{prefix}'",
         caller.name
     );
-    Ok(HttpResponse::Ok().json(json!({
-        "code": 0,
-        "msg": format!("purged {purged} cached answers"),
-        "result": Purged { purged, prefix },
-    })))
+    Ok(HttpResponse::Ok().json(PurgeAnswer {
+        code: 0,
+        msg: format!("purged {purged} cached answers"),
+        result: Purged { purged, prefix },
+    }))
 }

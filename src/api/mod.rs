@@ -61,17 +61,25 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub async fn not_found(
     request: actix_web::HttpRequest,
 ) -> Result<actix_web::HttpResponse, GatewayError> {
-    let served = request
+    let api_route = request
         .path()
         .strip_prefix(BASE_PATH)
         .and_then(route_spec)
         .is_some();
-    if served {
-        return Err(GatewayError::MethodNotAllowed(format!(
-            "{} {} is not allowed; the API answers GET only",
-            request.method(),
-            request.path()
-        )));
+    let allow = match request.path() {
+        _ if api_route => Some("GET"),
+        "/admin/cache" => Some("DELETE"),
+        _ => None,
+    };
+    if let Some(allow) = allow {
+        return Err(GatewayError::MethodNotAllowed {
+            msg: format!(
+                "{} {} is not allowed; this path answers {allow} only",
+                request.method(),
+                request.path()
+            ),
+            allow,
+        });
     }
     Err(GatewayError::NotFound(format!(
         "no route {} {}; the API is under {BASE_PATH}: /locations, /channels, /triggers, /events, /totals/triggers, /totals/types",
