@@ -29,6 +29,31 @@ pub enum GatewayError {
     /// No such route. 404.
     #[error("{0}")]
     NotFound(String),
+    /// No token, or a token the gateway does not know. 401 with `WWW-Authenticate: Bearer`.
+    #[error("{msg}")]
+    Unauthorized {
+        /// What is missing or wrong, never the token itself.
+        msg: String,
+        /// The `WWW-Authenticate` challenge (RFC 6750).
+        challenge: &'static str,
+    },
+    /// The caller is known but may not use this route (e.g. an admin route). 403.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The caller used up its quota; try again after the given time. 429.
+    #[error("{msg}")]
+    TooManyRequests {
+        /// Whose quota and what it is.
+        msg: String,
+        /// Sent as `Retry-After`, in whole seconds rounded up.
+        retry_after: Duration,
+    },
+    /// The query string is longer than the gateway accepts. 414.
+    #[error("{0}")]
+    UriTooLong(String),
+    /// The request headers are larger than the gateway accepts. 431.
+    #[error("{0}")]
+    HeadersTooLarge(String),
     /// The cloud answered badly, refused us, or could not be reached. 502.
     #[error("{0}")]
     BadGateway(String),
@@ -66,6 +91,11 @@ impl ResponseError for GatewayError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Unavailable { .. } | Self::OutOfService(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -75,8 +105,14 @@ impl ResponseError for GatewayError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let mut response = HttpResponse::build(status);
-        if let Self::Unavailable { retry_after, .. } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
+        match self {
+            Self::Unavailable { retry_after, .. } | Self::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
+            }
+            Self::Unauthorized { challenge, .. } => {
+                response.insert_header((header::WWW_AUTHENTICATE, *challenge));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             code: status.as_u16(),

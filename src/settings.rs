@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use actix_web::http::Uri;
 
+use crate::callers::{CallerArgs, CallersSettings};
 use crate::secret::Secret;
 
 /// Where the real Camlytics Cloud API lives.
@@ -73,6 +74,10 @@ pub struct ServeArgs {
     /// How to reach, sign for and pace the cloud.
     #[command(flatten)]
     pub upstream: UpstreamArgs,
+
+    /// Who may call, and how much.
+    #[command(flatten)]
+    pub callers: CallerArgs,
 }
 
 /// Where the cloud is, split the way requests are built: origin for the connection, base path for the signed target.
@@ -136,6 +141,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// How to reach the cloud.
     pub upstream: UpstreamSettings,
+    /// Who may call, and how much.
+    pub callers: CallersSettings,
 }
 
 impl UpstreamArgs {
@@ -189,6 +196,7 @@ impl ServeArgs {
         Ok(Settings {
             listen: self.listen,
             upstream: self.upstream.validate()?,
+            callers: self.callers.validate()?,
         })
     }
 }

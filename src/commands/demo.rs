@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 
+use crate::callers::CallersSettings;
 use crate::cli::DemoArgs;
 use crate::secret::Secret;
 use crate::settings::{BaseUrl, Settings, UpstreamSettings};
@@ -26,6 +27,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             max_wait: std::time::Duration::from_secs(30),
             upstream_timeout: std::time::Duration::from_secs(10),
         },
+        callers: CallersSettings::open(),
     };
     let app = Application::build(settings)?;
     let base = format!("http://{}:{}/service/api/v1", args.listen.ip(), app.port());

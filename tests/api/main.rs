@@ -1,5 +1,6 @@
 //! Integration tests: the gateway and the simulated cloud over real HTTP on loopback.
 
+mod callers;
 mod commands;
 mod faults;
 mod helpers;
