@@ -28,7 +28,7 @@ pub struct CallerArgs {
     #[arg(long, env = "GATEWAY_TOKENS", hide_env_values = true)]
     pub tokens: Option<Secret>,
 
-    /// A file of caller tokens, one `name:token[:admin][:rps=N][:burst=N]` a line; `#` starts a comment.
+    /// A file of caller tokens, one `name:token[:admin][:rps=N][:burst=N]` a line; lines starting with `#` are comments.
     #[arg(long, env = "GATEWAY_TOKENS_FILE")]
     pub tokens_file: Option<PathBuf>,
 
@@ -41,7 +41,14 @@ pub struct CallerArgs {
     pub caller_burst: u32,
 
     /// Key open-mode callers by the last X-Forwarded-For address; set only behind a proxy that sets it.
-    #[arg(long, env = "GATEWAY_TRUST_FORWARDED")]
+    #[arg(
+        long,
+        env = "GATEWAY_TRUST_FORWARDED",
+        default_value_t = false,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub trust_forwarded: bool,
 
     /// Browser origins allowed to call (comma-separated, e.g. https://dash.example.com, or *); none by default.
@@ -272,6 +279,22 @@ mod tests {
         assert_eq!(ok.cors_origins.len(), 2);
         assert!(parse(&["--cors-origins", "dash.example.com"]).is_err());
         assert!(parse(&["--cors-origins", "https://dash.example.com/app"]).is_err());
+    }
+
+    #[test]
+    fn trusting_forwarded_addresses_takes_a_yes_or_no_and_refuses_anything_else() {
+        assert!(parse(&["--trust-forwarded"]).unwrap().trust_forwarded);
+        assert!(
+            parse(&["--trust-forwarded", "yes"])
+                .unwrap()
+                .trust_forwarded
+        );
+        assert!(
+            !parse(&["--trust-forwarded", "false"])
+                .unwrap()
+                .trust_forwarded
+        );
+        assert!(parse(&["--trust-forwarded", "bogus"]).is_err());
     }
 
     #[test]
