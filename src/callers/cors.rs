@@ -32,3 +32,46 @@ pub fn cors(origins: &[String]) -> Condition<Cors> {
     }
     Condition::new(!origins.is_empty(), cors)
 }
+
+/// Checks the configured origins: each is `scheme://host[:port]` exactly as browsers send them, or `*` alone.
+pub fn validate_origins(origins: &[String]) -> Result<Vec<String>, String> {
+    let origins: Vec<String> = origins
+        .iter()
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
+    for origin in &origins {
+        if origin == "*" {
+            continue;
+        }
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        match rest {
+            Some(host) if !host.is_empty() && !host.contains('/') => {}
+            _ => {
+                return Err(format!(
+                "GATEWAY_CORS_ORIGINS: '{origin}' is not an origin; use scheme://host[:port] with no path, or *"
+            ))
+            }
+        }
+    }
+    Ok(origins)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_must_be_scheme_and_host() {
+        let origins = [
+            "https://dash.example.com".to_string(),
+            " http://localhost:3000".into(),
+        ];
+        assert_eq!(validate_origins(&origins).unwrap().len(), 2);
+        assert!(validate_origins(&["dash.example.com".into()]).is_err());
+        assert!(validate_origins(&["https://dash.example.com/app".into()]).is_err());
+        assert_eq!(validate_origins(&["*".into()]).unwrap(), ["*"]);
+    }
+}

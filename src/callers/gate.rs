@@ -1,7 +1,7 @@
 //! The gate in front of every route: request size limits, then who is calling (token or address),
 //! then that caller's rate limit, then admin-only paths. It records the [`Caller`] for everything downstream.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 
+use super::address::client_address;
 use super::headers;
 use super::limiter::CallerLimiter;
 use super::settings::{CallerQuota, CallersSettings, RequestLimits};
@@ -224,34 +225,6 @@ fn is_under(path: &str, prefixes: &[&str]) -> bool {
     })
 }
 
-/// The client's address: the peer's, or with `trust_forwarded` the last X-Forwarded-For entry — the one the
-/// proxy in front of us added, which the client cannot forge (earlier entries it can).
-fn client_address(request: &ServiceRequest, trust_forwarded: bool) -> Option<IpAddr> {
-    let forwarded = trust_forwarded
-        .then(|| {
-            request
-                .headers()
-                .get_all("x-forwarded-for")
-                .filter_map(|value| value.to_str().ok())
-                .flat_map(|value| value.split(','))
-                .map(str::trim)
-                .filter(|entry| !entry.is_empty())
-                .last()
-                .and_then(parse_address)
-        })
-        .flatten();
-    forwarded
-        .or_else(|| request.peer_addr().map(|addr| addr.ip()))
-        .map(|ip| ip.to_canonical())
-}
-
-fn parse_address(entry: &str) -> Option<IpAddr> {
-    entry
-        .parse::<IpAddr>()
-        .ok()
-        .or_else(|| entry.parse::<SocketAddr>().ok().map(|addr| addr.ip()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,13 +237,5 @@ mod tests {
         assert!(!is_under("/service/api/v1/locations", OPEN_PATHS));
         assert!(is_under("/admin/cache", &[ADMIN_PREFIX]));
         assert!(!is_under("/administrator", &[ADMIN_PREFIX]));
-    }
-
-    #[test]
-    fn forwarded_entries_may_carry_a_port() {
-        assert_eq!(parse_address("10.0.0.7"), "10.0.0.7".parse().ok());
-        assert_eq!(parse_address("10.0.0.7:5123"), "10.0.0.7".parse().ok());
-        assert_eq!(parse_address("[::1]:80"), "::1".parse().ok());
-        assert_eq!(parse_address("unknown"), None);
     }
 }

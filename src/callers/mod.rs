@@ -1,5 +1,6 @@
 //! Callers: who is calling the gateway (token or address), how much they may call, and from which browsers.
 
+pub mod address;
 pub mod admin;
 pub mod cors;
 pub mod gate;
