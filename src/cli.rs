@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the gateway (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the simulated cloud and a gateway wired to it in one process; no credentials needed.
     Demo(DemoArgs),
     /// Run the simulated Camlytics Cloud alone.

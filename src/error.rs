@@ -40,6 +40,28 @@ pub enum GatewayError {
         /// The methods the path answers, for `Allow`.
         allow: &'static str,
     },
+    /// No token, or a token the gateway does not know. 401 with `WWW-Authenticate: Bearer`.
+    #[error("{msg}")]
+    Unauthorized {
+        /// What is missing or wrong, never the token itself.
+        msg: String,
+        /// The `WWW-Authenticate` challenge (RFC 6750).
+        challenge: &'static str,
+    },
+    /// The caller used up its quota; try again after the given time. 429.
+    #[error("{msg}")]
+    TooManyRequests {
+        /// Whose quota and what it is.
+        msg: String,
+        /// Sent as `Retry-After`, in whole seconds rounded up.
+        retry_after: Duration,
+    },
+    /// The query string is longer than the gateway accepts. 414.
+    #[error("{0}")]
+    UriTooLong(String),
+    /// The request headers are larger than the gateway accepts. 431.
+    #[error("{0}")]
+    HeadersTooLarge(String),
     /// The cloud answered badly, refused us, or could not be reached. 502.
     #[error("{0}")]
     BadGateway(String),
@@ -87,6 +109,10 @@ impl ResponseError for GatewayError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Unavailable { .. } | Self::CloudBusy { .. } | Self::OutOfService(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -98,11 +124,19 @@ impl ResponseError for GatewayError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let mut response = HttpResponse::build(status);
-        if let Self::Unavailable { retry_after, .. } | Self::CloudBusy { retry_after, .. } = self {
-            response.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
-        }
-        if let Self::MethodNotAllowed { allow, .. } = self {
-            response.insert_header((header::ALLOW, *allow));
+        match self {
+            Self::Unavailable { retry_after, .. }
+            | Self::CloudBusy { retry_after, .. }
+            | Self::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
+            }
+            Self::Unauthorized { challenge, .. } => {
+                response.insert_header((header::WWW_AUTHENTICATE, *challenge));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, *allow));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             code: status.as_u16(),

@@ -10,7 +10,7 @@ async fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let outcome = match cli.command {
         None => commands::serve::run(cli.serve).await,
-        Some(Command::Serve(args)) => commands::serve::run(args).await,
+        Some(Command::Serve(args)) => commands::serve::run(*args).await,
         Some(Command::Demo(args)) => commands::demo::run(args).await,
         Some(Command::Simulate(args)) => commands::simulate::run(args).await,
         Some(Command::Check(args)) => commands::check::run(args).await,

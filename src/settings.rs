@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use actix_web::http::Uri;
 
+use crate::callers::{CallerArgs, CallersSettings};
 use crate::secret::Secret;
 
 /// Where the real Camlytics Cloud API lives.
@@ -77,6 +78,9 @@ pub struct ServeArgs {
     /// What is cached and for how long.
     #[command(flatten)]
     pub cache: crate::cache::settings::CacheArgs,
+    /// Who may call, and how much.
+    #[command(flatten)]
+    pub callers: CallerArgs,
 }
 
 /// Where the cloud is, split the way requests are built: origin for the connection, base path for the signed target.
@@ -142,6 +146,8 @@ pub struct Settings {
     pub upstream: UpstreamSettings,
     /// What is cached and for how long.
     pub cache: crate::cache::settings::CacheSettings,
+    /// Who may call, and how much.
+    pub callers: CallersSettings,
 }
 
 impl UpstreamArgs {
@@ -196,6 +202,7 @@ impl ServeArgs {
             listen: self.listen,
             upstream: self.upstream.validate()?,
             cache: self.cache.validate()?,
+            callers: self.callers.validate()?,
         })
     }
 }

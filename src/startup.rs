@@ -4,11 +4,12 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::{from_fn, Logger};
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
 use crate::cache::ResponseCache;
+use crate::callers;
 use crate::docs;
 use crate::settings::Settings;
 use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
@@ -16,6 +17,8 @@ use crate::upstream::{Upstream, UpstreamClient};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
+/// How long a client may take to close its side after the answer, before the connection is dropped.
+const CLIENT_DISCONNECT_SECS: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A gateway bound to its port, ready to run.
 pub struct Application {
@@ -60,9 +63,14 @@ impl Application {
         let shared = upstream.clone();
         let shared_cache = web::Data::from(cache.clone());
         let document = docs::openapi();
+        let gate = web::Data::new(callers::Gate::new(&settings.callers, settings.listen));
+        let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                .wrap(from_fn(callers::gate))
+                .wrap(callers::cors(&cors_origins))
+                .app_data(gate.clone())
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .app_data(shared_cache.clone())
                 .configure(api::configure)
@@ -70,6 +78,9 @@ impl Application {
                 .default_service(web::to(api::not_found))
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        .client_request_timeout(limits.client_timeout)
+        .client_disconnect_timeout(CLIENT_DISCONNECT_SECS)
+        .keep_alive(limits.keep_alive)
         .listen(listener)
         .map_err(|e| format!("cannot listen: {e}"))?
         .run();

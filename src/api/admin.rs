@@ -4,7 +4,7 @@ use actix_web::{delete, web, HttpRequest, HttpResponse};
 
 use super::BASE_PATH;
 use crate::cache::ResponseCache;
-use crate::callers::Caller;
+use crate::callers::require_admin;
 use crate::error::GatewayError;
 
 /// What a purge did.
@@ -46,13 +46,7 @@ pub struct PurgeAnswer {
 )]
 #[delete("/admin/cache")]
 pub async fn purge_cache(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
-    let caller = Caller::of(&request);
-    if !caller.admin {
-        return Err(GatewayError::Forbidden(format!(
-            "only admins may purge the cache; '{}' is not one",
-            caller.name
-        )));
-    }
+    let caller = require_admin(&request)?;
     let prefix = form_urlencoded::parse(request.query_string().as_bytes())
         .find(|(name, _)| name == "prefix")
         .map(|(_, value)| value.into_owned())

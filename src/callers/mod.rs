@@ -1,6 +1,20 @@
-//! Callers: who is calling the gateway, and (later) how much they may call.
+//! Callers: who is calling the gateway (token or address), how much they may call, and from which browsers.
+
+pub mod address;
+pub mod admin;
+pub mod cors;
+pub mod gate;
+pub mod headers;
+pub mod limiter;
+pub mod settings;
+pub mod tokens;
 
 use actix_web::{HttpMessage, HttpRequest};
+
+pub use admin::require_admin;
+pub use cors::cors;
+pub use gate::{gate, Gate};
+pub use settings::{CallerArgs, CallersSettings};
 
 /// Who is calling: recorded by authentication, or else the client's address.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 
+use crate::callers::CallersSettings;
 use crate::cli::DemoArgs;
 use crate::secret::Secret;
 use crate::settings::{BaseUrl, Settings, UpstreamSettings};
@@ -30,6 +31,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             upstream_timeout: std::time::Duration::from_secs(10),
         },
         cache: Default::default(),
+        callers: CallersSettings::open(),
     };
     let app = Application::build(settings)?;
     let base = format!("http://{}:{}/service/api/v1", args.listen.ip(), app.port());

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::header::HeaderMap;
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use camlytics_gateway::cache::settings::CacheSettings;
+use camlytics_gateway::callers::settings::CallerQuota;
+use camlytics_gateway::callers::CallersSettings;
 use camlytics_gateway::secret::Secret;
 use camlytics_gateway::settings::{BaseUrl, Settings, UpstreamSettings};
 use camlytics_gateway::simulator::{Simulator, SimulatorHandle, SimulatorSettings};
@@ -26,6 +28,8 @@ pub struct TestConfig {
     pub upstream_timeout: Duration,
     pub cache: CacheSettings,
     pub simulator: SimulatorSettings,
+    /// Tokens, per-caller quota, CORS and request limits; open and effectively unlimited by default.
+    pub callers: CallersSettings,
 }
 
 impl Default for TestConfig {
@@ -44,6 +48,13 @@ impl Default for TestConfig {
                 secret: Secret::new(SECRET),
                 requests_per_second: 0.0,
                 ..SimulatorSettings::default()
+            },
+            callers: CallersSettings {
+                quota: CallerQuota {
+                    rps: 100_000.0,
+                    burst: 100_000,
+                },
+                ..CallersSettings::open()
             },
         }
     }
@@ -128,6 +139,7 @@ pub fn gateway_settings(config: &TestConfig, cloud_url: &str, state_dir: &TempDi
             upstream_timeout: config.upstream_timeout,
         },
         cache: config.cache.clone(),
+        callers: config.callers.clone(),
     }
 }
 
@@ -154,7 +166,19 @@ impl TestApp {
 
     /// GETs an absolute URL with extra headers.
     pub async fn get_url(&self, url: &str, headers: &[(&str, &str)]) -> Answer {
-        let mut request = self.client.get(url);
+        self.send(Method::GET, url, headers).await
+    }
+
+    /// The gateway's `http://127.0.0.1:<port>`, for paths outside the API (health, metrics, admin).
+    pub fn origin(&self) -> String {
+        self.api
+            .trim_end_matches(camlytics_gateway::api::BASE_PATH)
+            .to_string()
+    }
+
+    /// Sends a request with any method to an absolute URL, with extra headers.
+    pub async fn send(&self, method: Method, url: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut request = self.client.request(method, url);
         for (name, value) in headers {
             request = request.insert_header((*name, *value));
         }

@@ -1,6 +1,7 @@
 //! Integration tests: the gateway and the simulated cloud over real HTTP on loopback.
 
 mod cache;
+mod callers;
 mod commands;
 mod faults;
 mod helpers;

@@ -1,0 +1,241 @@
+//! The gate in front of every route: request size limits, then who is calling (token or address),
+//! then that caller's rate limit, then admin-only paths. It records the [`Caller`] for everything downstream.
+
+use std::net::SocketAddr;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+
+use super::address::client_address;
+use super::headers;
+use super::limiter::CallerLimiter;
+use super::settings::{CallerQuota, CallersSettings, RequestLimits};
+use super::tokens::Tokens;
+use super::Caller;
+use crate::error::GatewayError;
+
+/// Paths anyone may reach without a token or a quota: probes, metrics and the API documentation.
+pub const OPEN_PATHS: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/swagger-ui",
+];
+
+/// Paths only admin callers may use.
+pub const ADMIN_PREFIX: &str = "/admin";
+
+/// The `WWW-Authenticate` challenge when no token was sent.
+pub const CHALLENGE: &str = "Bearer realm=\"camlytics-gateway\"";
+const CHALLENGE_INVALID: &str = "Bearer realm=\"camlytics-gateway\", error=\"invalid_token\"";
+
+/// Everything the gate needs, built once and shared by every worker.
+pub struct Gate {
+    tokens: Option<Tokens>,
+    limiter: CallerLimiter,
+    trust_forwarded: bool,
+    limits: RequestLimits,
+}
+
+impl Gate {
+    /// Builds the one limiter and says at start which mode the gateway runs in, warning when it is open
+    /// on an address other hosts can reach.
+    pub fn new(settings: &CallersSettings, listen: SocketAddr) -> Self {
+        let own_paces = settings
+            .tokens
+            .iter()
+            .flat_map(Tokens::entries)
+            .filter(|entry| entry.rps.is_some() || entry.burst.is_some())
+            .map(|entry| {
+                let quota = CallerQuota {
+                    rps: entry.rps.unwrap_or(settings.quota.rps),
+                    burst: entry.burst.unwrap_or(settings.quota.burst),
+                };
+                (entry.name.clone(), quota)
+            });
+        let limiter = CallerLimiter::new(settings.quota, own_paces);
+        match &settings.tokens {
+            Some(tokens) => {
+                let names: Vec<&str> = tokens.entries().iter().map(|e| e.name.as_str()).collect();
+                log::info!("callers: token mode, {} callers: {}", names.len(), names.join(", "));
+            }
+            None if !listen.ip().is_loopback() => log::warn!(
+                "callers: OPEN mode on {listen}: anyone who can reach this address may use the API key's budget; \
+                 set GATEWAY_TOKENS or GATEWAY_TOKENS_FILE unless this is a private sidecar network"
+            ),
+            None => log::info!("callers: open mode on loopback; callers are told apart by address"),
+        }
+        Self {
+            tokens: settings.tokens.clone(),
+            limiter,
+            trust_forwarded: settings.trust_forwarded,
+            limits: settings.limits.clone(),
+        }
+    }
+
+    /// Whether callers must send a token.
+    pub fn token_mode(&self) -> bool {
+        self.tokens.is_some()
+    }
+
+    /// The shared limiter (for housekeeping and tests).
+    pub fn limiter(&self) -> &CallerLimiter {
+        &self.limiter
+    }
+
+    /// Who sent this request: the token's caller, or in open mode the client's address.
+    fn identify(&self, request: &ServiceRequest) -> Result<Caller, GatewayError> {
+        let Some(tokens) = &self.tokens else {
+            let address = client_address(request, self.trust_forwarded);
+            return Ok(Caller {
+                name: address.map_or_else(|| "unknown".to_string(), |ip| ip.to_string()),
+                admin: address.is_some_and(|ip| ip.is_loopback()),
+            });
+        };
+        let presented = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        let refusal = match presented {
+            Some(token) => match tokens.find(token) {
+                Some(entry) => {
+                    return Ok(Caller {
+                        name: entry.name.clone(),
+                        admin: entry.admin,
+                    })
+                }
+                None => GatewayError::Unauthorized {
+                    msg: "the bearer token is not one this gateway knows".into(),
+                    challenge: CHALLENGE_INVALID,
+                },
+            },
+            None => GatewayError::Unauthorized {
+                msg: "a token is required: send Authorization: Bearer <token>".into(),
+                challenge: CHALLENGE,
+            },
+        };
+        // The token is never logged; the address says where to look.
+        log::warn!(
+            "refused {} {} from {}: {refusal}",
+            request.method(),
+            request.path(),
+            client_address(request, self.trust_forwarded)
+                .map_or_else(|| "unknown".into(), |ip| ip.to_string())
+        );
+        Err(refusal)
+    }
+
+    fn check_size(&self, request: &ServiceRequest) -> Result<(), GatewayError> {
+        let query = request.query_string().len();
+        if query > self.limits.max_query_bytes {
+            return Err(GatewayError::UriTooLong(format!(
+                "the query is {query} bytes; at most {} are accepted (GATEWAY_MAX_QUERY_BYTES)",
+                self.limits.max_query_bytes
+            )));
+        }
+        let header_bytes: usize = request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        if header_bytes > self.limits.max_header_bytes {
+            return Err(GatewayError::HeadersTooLarge(format!(
+                "the request headers are {header_bytes} bytes; at most {} are accepted (GATEWAY_MAX_HEADER_BYTES)",
+                self.limits.max_header_bytes
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The middleware: `App::new().wrap(actix_web::middleware::from_fn(callers::gate))`, with a
+/// `web::Data<Gate>` in the app data.
+pub async fn gate(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(gate) = request.app_data::<web::Data<Gate>>().cloned() else {
+        // Fail closed: a gateway built without its gate must not serve the key's budget to anyone.
+        return Ok(request.error_response(GatewayError::OutOfService(
+            "the gateway has no caller gate".into(),
+        )));
+    };
+    if let Err(error) = gate.check_size(&request) {
+        return Ok(request.error_response(error));
+    }
+    if is_under(request.path(), OPEN_PATHS) {
+        return Ok(next.call(request).await?.map_into_boxed_body());
+    }
+    let caller = match gate.identify(&request) {
+        Ok(caller) => caller,
+        Err(error) => {
+            record_rejection("anonymous", "unauthorized");
+            return Ok(request.error_response(error));
+        }
+    };
+    let decision = gate.limiter.check(&caller.name);
+    if let Some(retry_after) = decision.retry_after {
+        log::info!("rate limited caller {} on {}", caller.name, request.path());
+        // Addresses churn; only token names make a bounded set of label values.
+        record_rejection(
+            if gate.token_mode() {
+                &caller.name
+            } else {
+                "open"
+            },
+            "rate_limited",
+        );
+        let mut response = request.error_response(GatewayError::TooManyRequests {
+            msg: format!(
+                "caller '{}' is over its quota of {} requests a second (burst {}); retry after the Retry-After seconds",
+                caller.name, decision.quota.rps, decision.quota.burst
+            ),
+            retry_after,
+        });
+        headers::insert(response.headers_mut(), &decision);
+        return Ok(response);
+    }
+    let mut response = if is_under(request.path(), &[ADMIN_PREFIX]) && !caller.admin {
+        request.error_response(super::admin::forbidden(&caller))
+    } else {
+        request.extensions_mut().insert(caller);
+        next.call(request).await?.map_into_boxed_body()
+    };
+    headers::insert(response.headers_mut(), &decision);
+    Ok(response)
+}
+
+fn record_rejection(caller: &str, reason: &'static str) {
+    metrics::counter!("gateway_caller_rejections_total", "caller" => caller.to_string(), "reason" => reason)
+        .increment(1);
+}
+
+/// `path` is one of `prefixes` or below one of them (`/metrics` and `/metrics/x`, not `/metricsx`).
+fn is_under(path: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|prefix| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_paths_match_whole_segments_only() {
+        assert!(is_under("/metrics", OPEN_PATHS));
+        assert!(is_under("/swagger-ui/index.html", OPEN_PATHS));
+        assert!(!is_under("/metricsx", OPEN_PATHS));
+        assert!(!is_under("/service/api/v1/locations", OPEN_PATHS));
+        assert!(is_under("/admin/cache", &[ADMIN_PREFIX]));
+        assert!(!is_under("/administrator", &[ADMIN_PREFIX]));
+    }
+}

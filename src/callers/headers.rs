@@ -1,0 +1,80 @@
+//! The IETF rate-limit fields (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy` says the pace,
+//! `RateLimit` says what is left of it. Both go on every limited answer, allowed or not.
+
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::limiter::Decision;
+use super::settings::CallerQuota;
+
+/// `RateLimit-Policy: "caller";q=<quota>;w=<window seconds>`.
+pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// `RateLimit: "caller";r=<remaining>;t=<seconds until the full quota is back>`.
+pub const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+
+/// The policy as a whole-second window: long enough to refill the burst, and `q` the requests it allows
+/// (the burst, or the sustained rate over the window when that is more).
+pub fn policy(quota: CallerQuota) -> String {
+    let window = (f64::from(quota.burst) / quota.rps).ceil().max(1.0);
+    let units = (quota.rps * window).floor().max(f64::from(quota.burst));
+    format!("\"caller\";q={units};w={window}")
+}
+
+/// What is left: `r` requests now, and in `t` seconds (rounded up) the full burst again.
+pub fn remaining(decision: &Decision) -> String {
+    let reset = decision.reset;
+    let seconds = reset.as_secs() + u64::from(reset.subsec_nanos() > 0);
+    format!("\"caller\";r={};t={seconds}", decision.remaining)
+}
+
+/// Puts both fields on an answer.
+pub fn insert(headers: &mut HeaderMap, decision: &Decision) {
+    for (name, value) in [
+        (RATELIMIT_POLICY, policy(decision.quota)),
+        (RATELIMIT, remaining(decision)),
+    ] {
+        // Built from numbers and a fixed name, so always a valid header value.
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_policy_states_a_whole_second_window_and_its_quota() {
+        assert_eq!(
+            policy(CallerQuota {
+                rps: 10.0,
+                burst: 20
+            }),
+            "\"caller\";q=20;w=2"
+        );
+        assert_eq!(
+            policy(CallerQuota {
+                rps: 100.0,
+                burst: 1
+            }),
+            "\"caller\";q=100;w=1"
+        );
+        assert_eq!(
+            policy(CallerQuota { rps: 0.5, burst: 1 }),
+            "\"caller\";q=1;w=2"
+        );
+    }
+
+    #[test]
+    fn remaining_rounds_the_reset_up_to_whole_seconds() {
+        let decision = Decision {
+            quota: CallerQuota { rps: 1.0, burst: 2 },
+            remaining: 0,
+            reset: Duration::from_millis(1200),
+            retry_after: Some(Duration::from_millis(200)),
+        };
+        assert_eq!(remaining(&decision), "\"caller\";r=0;t=2");
+    }
+}

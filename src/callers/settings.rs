@@ -1,0 +1,278 @@
+//! The callers' settings: tokens, per-caller quota, forwarded addresses, CORS origins and request limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::tokens::Tokens;
+use crate::secret::Secret;
+use crate::settings::parse_duration;
+
+/// Requests a second each caller may make, unless its token says otherwise.
+pub const DEFAULT_CALLER_RPS: f64 = 10.0;
+/// Requests a caller may make at once before the per-second pace applies.
+pub const DEFAULT_CALLER_BURST: u32 = 20;
+/// Longest query string accepted, in bytes (the cloud's longest real query is a few hundred).
+pub const DEFAULT_MAX_QUERY_BYTES: usize = 2048;
+/// Largest total of request header names and values accepted, in bytes (nginx's default line buffer).
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 8192;
+/// How long a client may take to send a request's head before it is answered 408 and dropped.
+pub const DEFAULT_CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an idle keep-alive connection is held open.
+pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// Settings of who may call and how much (part of `serve`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct CallerArgs {
+    /// Caller tokens, comma-separated `name:token[:admin][:rps=N][:burst=N]` (or `name:sha256:<hex>...`).
+    /// Unset, and without GATEWAY_TOKENS_FILE, the gateway is open: no token needed.
+    #[arg(long, env = "GATEWAY_TOKENS", hide_env_values = true)]
+    pub tokens: Option<Secret>,
+
+    /// A file of caller tokens, one `name:token[:admin][:rps=N][:burst=N]` a line; lines starting with `#` are comments.
+    #[arg(long, env = "GATEWAY_TOKENS_FILE")]
+    pub tokens_file: Option<PathBuf>,
+
+    /// Requests a second each caller may make (fractions allowed); a token may set its own.
+    #[arg(long, env = "GATEWAY_CALLER_RPS", default_value_t = DEFAULT_CALLER_RPS)]
+    pub caller_rps: f64,
+
+    /// Requests a caller may make at once before the pace applies; a token may set its own.
+    #[arg(long, env = "GATEWAY_CALLER_BURST", default_value_t = DEFAULT_CALLER_BURST)]
+    pub caller_burst: u32,
+
+    /// Key open-mode callers by the last X-Forwarded-For address; set only behind a proxy that sets it.
+    #[arg(
+        long,
+        env = "GATEWAY_TRUST_FORWARDED",
+        default_value_t = false,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub trust_forwarded: bool,
+
+    /// Browser origins allowed to call (comma-separated, e.g. https://dash.example.com, or *); none by default.
+    #[arg(long, env = "GATEWAY_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Longest query string accepted, in bytes; longer is answered 414.
+    #[arg(long, env = "GATEWAY_MAX_QUERY_BYTES", default_value_t = DEFAULT_MAX_QUERY_BYTES)]
+    pub max_query_bytes: usize,
+
+    /// Largest total size of request headers, in bytes; larger is answered 431.
+    #[arg(long, env = "GATEWAY_MAX_HEADER_BYTES", default_value_t = DEFAULT_MAX_HEADER_BYTES)]
+    pub max_header_bytes: usize,
+
+    /// How long a client may take to send a request's head; slower is answered 408 and disconnected.
+    #[arg(long, env = "GATEWAY_CLIENT_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub client_timeout: Duration,
+
+    /// How long an idle keep-alive connection stays open.
+    #[arg(long, env = "GATEWAY_KEEP_ALIVE", default_value = "5s", value_parser = parse_duration)]
+    pub keep_alive: Duration,
+}
+
+/// A pace: `rps` requests a second on average, `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallerQuota {
+    /// Requests a second (above 0).
+    pub rps: f64,
+    /// Requests at once (at least 1).
+    pub burst: u32,
+}
+
+impl CallerQuota {
+    /// Checks both numbers, naming `what` (a setting or a token entry) when one is wrong.
+    pub fn new(rps: f64, burst: u32, what: &str) -> Result<Self, String> {
+        if !(rps.is_finite() && rps > 0.0) {
+            return Err(format!(
+                "{what}: rps must be a number above 0 (e.g. 10 or 0.5), not {rps}"
+            ));
+        }
+        if burst == 0 {
+            return Err(format!("{what}: burst must be at least 1"));
+        }
+        Ok(Self { rps, burst })
+    }
+}
+
+/// Bounds on a request itself, so slow or oversized clients cannot hold workers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestLimits {
+    /// Longest query string, in bytes (414 past it).
+    pub max_query_bytes: usize,
+    /// Largest total of header names and values, in bytes (431 past it).
+    pub max_header_bytes: usize,
+    /// Longest time to receive a request's head (408 past it).
+    pub client_timeout: Duration,
+    /// Longest idle time of a keep-alive connection.
+    pub keep_alive: Duration,
+}
+
+/// Validated callers settings.
+#[derive(Debug, Clone)]
+pub struct CallersSettings {
+    /// The known tokens; `None` is open mode (no token needed).
+    pub tokens: Option<Tokens>,
+    /// The pace of callers whose token sets none, and of every caller in open mode.
+    pub quota: CallerQuota,
+    /// Whether open-mode callers are keyed by X-Forwarded-For rather than the peer address.
+    pub trust_forwarded: bool,
+    /// Origins browsers may call from; empty means no CORS answers at all.
+    pub cors_origins: Vec<String>,
+    /// Bounds on each request.
+    pub limits: RequestLimits,
+}
+
+impl CallersSettings {
+    /// Open mode with the documented defaults: what `demo` runs and what `serve` runs with no callers settings.
+    pub fn open() -> Self {
+        Self {
+            tokens: None,
+            quota: CallerQuota {
+                rps: DEFAULT_CALLER_RPS,
+                burst: DEFAULT_CALLER_BURST,
+            },
+            trust_forwarded: false,
+            cors_origins: Vec::new(),
+            limits: RequestLimits {
+                max_query_bytes: DEFAULT_MAX_QUERY_BYTES,
+                max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+                client_timeout: DEFAULT_CLIENT_TIMEOUT,
+                keep_alive: DEFAULT_KEEP_ALIVE,
+            },
+        }
+    }
+}
+
+impl CallerArgs {
+    /// Checks every value and reads the tokens, with messages that name the setting (never a token).
+    pub fn validate(&self) -> Result<CallersSettings, String> {
+        let quota = CallerQuota::new(
+            self.caller_rps,
+            self.caller_burst,
+            "GATEWAY_CALLER_RPS / GATEWAY_CALLER_BURST",
+        )?;
+        let tokens = self.read_tokens()?;
+        let cors_origins = super::cors::validate_origins(&self.cors_origins)?;
+        if self.max_query_bytes == 0 || self.max_header_bytes == 0 {
+            return Err(
+                "GATEWAY_MAX_QUERY_BYTES and GATEWAY_MAX_HEADER_BYTES must be above 0".into(),
+            );
+        }
+        if self.client_timeout.is_zero() {
+            return Err("GATEWAY_CLIENT_TIMEOUT must be above 0".into());
+        }
+        Ok(CallersSettings {
+            tokens,
+            quota,
+            trust_forwarded: self.trust_forwarded,
+            cors_origins,
+            limits: RequestLimits {
+                max_query_bytes: self.max_query_bytes,
+                max_header_bytes: self.max_header_bytes,
+                client_timeout: self.client_timeout,
+                keep_alive: self.keep_alive,
+            },
+        })
+    }
+
+    /// Both sources merged; a source that is set but holds no token is an error, so a typo cannot open the gateway.
+    fn read_tokens(&self) -> Result<Option<Tokens>, String> {
+        let mut tokens = Tokens::default();
+        if let Some(list) = &self.tokens {
+            let added = tokens.add_list(list.expose(), ',', "GATEWAY_TOKENS entry")?;
+            if added == 0 {
+                return Err("GATEWAY_TOKENS is set but holds no token".into());
+            }
+        }
+        if let Some(path) = &self.tokens_file {
+            let content = std::fs::read_to_string(path).map_err(|e| {
+                format!(
+                    "GATEWAY_TOKENS_FILE '{}' cannot be read: {e}",
+                    path.display()
+                )
+            })?;
+            let label = format!("GATEWAY_TOKENS_FILE '{}' line", path.display());
+            let added = tokens.add_list(&content, '\n', &label)?;
+            if added == 0 {
+                return Err(format!(
+                    "GATEWAY_TOKENS_FILE '{}' holds no token",
+                    path.display()
+                ));
+            }
+        }
+        Ok((!tokens.is_empty()).then_some(tokens))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: CallerArgs,
+    }
+
+    fn parse(flags: &[&str]) -> Result<CallersSettings, String> {
+        let mut argv = vec!["test"];
+        argv.extend_from_slice(flags);
+        Wrapper::try_parse_from(argv)
+            .map_err(|e| e.to_string())?
+            .args
+            .validate()
+    }
+
+    #[test]
+    fn no_callers_settings_is_open_mode_with_the_documented_defaults() {
+        let settings = parse(&[]).unwrap();
+        let open = CallersSettings::open();
+        assert!(settings.tokens.is_none());
+        assert_eq!(settings.quota, open.quota);
+        assert_eq!(settings.limits, open.limits);
+        assert_eq!(settings.cors_origins, open.cors_origins);
+        assert!(!settings.trust_forwarded);
+    }
+
+    #[test]
+    fn a_token_setting_with_no_token_refuses_to_start_rather_than_open_the_gateway() {
+        let error = parse(&["--tokens", " , "]).unwrap_err();
+        assert!(error.contains("GATEWAY_TOKENS"), "{error}");
+    }
+
+    #[test]
+    fn trusting_forwarded_addresses_takes_a_yes_or_no_and_refuses_anything_else() {
+        assert!(parse(&["--trust-forwarded"]).unwrap().trust_forwarded);
+        assert!(
+            parse(&["--trust-forwarded", "yes"])
+                .unwrap()
+                .trust_forwarded
+        );
+        assert!(
+            !parse(&["--trust-forwarded", "false"])
+                .unwrap()
+                .trust_forwarded
+        );
+        assert!(parse(&["--trust-forwarded", "bogus"]).is_err());
+    }
+
+    #[test]
+    fn a_zero_quota_is_refused_naming_the_setting() {
+        let error = parse(&["--caller-rps", "0"]).unwrap_err();
+        assert!(error.contains("GATEWAY_CALLER_RPS"), "{error}");
+        assert!(parse(&["--caller-burst", "0"]).is_err());
+    }
+
+    #[test]
+    fn debug_output_of_the_settings_never_shows_a_token() {
+        let args = Wrapper::try_parse_from(["test", "--tokens", "app:tok-visible-123"])
+            .unwrap()
+            .args;
+        assert!(!format!("{args:?}").contains("tok-visible-123"));
+        let settings = args.validate().unwrap();
+        assert!(!format!("{settings:?}").contains("tok-visible-123"));
+    }
+}
