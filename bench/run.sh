@@ -42,7 +42,8 @@ PATH_Q="/service/api/v1/totals/types?location_id=101&since=2025-12-20T00:00:00Z"
 GATEWAY_SIMULATOR_LISTEN=127.0.0.1:$SIM_PORT GATEWAY_SIMULATOR_RPS=0 "$BIN/camlytics-gateway" simulate >"$WORK/sim.log" 2>&1 &
 PIDS+=($!)
 # Access logging off for the throughput run, as for nginx below: both measure serving, not logging.
-RUST_LOG=warn CAMLYTICS_API_KEY=demo-key CAMLYTICS_API_SECRET=demo-secret \
+# wrk is one caller from one address: its quota is lifted so the limiter is measured, not hit.
+GATEWAY_CALLER_RPS=10000000 GATEWAY_CALLER_BURST=10000000 RUST_LOG=warn CAMLYTICS_API_KEY=demo-key CAMLYTICS_API_SECRET=demo-secret \
   CAMLYTICS_BASE_URL=http://127.0.0.1:$SIM_PORT/service/api/v1 GATEWAY_LISTEN=127.0.0.1:$GW_PORT \
   GATEWAY_STATE_DIR="$WORK/state" GATEWAY_UPSTREAM_RPS=1 ${BENCH_GATEWAY_ENV:-} \
   "$BIN/camlytics-gateway" serve >"$WORK/gw.log" 2>&1 &

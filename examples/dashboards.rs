@@ -48,6 +48,10 @@ async fn main() -> Result<(), String> {
 
     let state = std::env::temp_dir().join(format!("camlytics-bench-{}", std::process::id()));
     let secret = Secret::new(cloud.secret.expose());
+    // Each dashboard is an app with a token of its own, as in a shared deployment.
+    let tokens: Vec<String> = (0..dashboards)
+        .map(|n| format!("dashboard{n}:token-{n}"))
+        .collect();
     let flags = GatewayFlags::try_parse_from([
         "dashboards",
         "--listen=127.0.0.1:0",
@@ -56,6 +60,7 @@ async fn main() -> Result<(), String> {
         &format!("--base-url={cloud_url}"),
         &format!("--state-dir={}", state.display()),
         "--upstream-rps=1",
+        &format!("--tokens={}", tokens.join(",")),
     ])
     .map_err(|e| e.to_string())?;
     let app = Application::build(flags.serve.validate()?)?;
@@ -87,7 +92,10 @@ async fn main() -> Result<(), String> {
                     format!("/totals/types?location_id={location}&since={today}"),
                 ] {
                     let asked = Instant::now();
-                    let ok = match client.get(format!("{api}{path}")).send().await {
+                    let request = client
+                        .get(format!("{api}{path}"))
+                        .insert_header(("Authorization", format!("Bearer token-{dashboard}")));
+                    let ok = match request.send().await {
                         Ok(mut response) => {
                             response.body().await.is_ok() && response.status().is_success()
                         }
