@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::ops::logging::LogFormat;
 use crate::secret::Secret;
 use crate::settings::{parse_duration, ServeArgs, UpstreamArgs};
 
@@ -23,6 +24,16 @@ pub struct Cli {
     /// Settings of `serve`, when no subcommand is given.
     #[command(flatten)]
     pub serve: ServeArgs,
+
+    /// Log lines as text or as JSON objects (one a line); the level comes from RUST_LOG (default info).
+    #[arg(
+        long,
+        env = "GATEWAY_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
 }
 
 /// The subcommands.
@@ -38,6 +49,20 @@ pub enum Command {
     Check(UpstreamArgs),
     /// Print the OpenAPI document that GET /openapi.json serves (pretty JSON), e.g. to regenerate openapi.json.
     Openapi,
+    /// Ask a running gateway's /healthz; exit 0 when it answers 200 (the container's HEALTHCHECK).
+    Healthcheck(HealthcheckArgs),
+}
+
+/// Settings of `healthcheck`.
+#[derive(clap::Args, Debug)]
+pub struct HealthcheckArgs {
+    /// The gateway's listen address; an unspecified address (0.0.0.0, ::) is asked on loopback.
+    #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// How long to wait for the answer.
+    #[arg(long, default_value = "3s", value_parser = parse_duration)]
+    pub timeout: Duration,
 }
 
 /// Settings of `demo`.
@@ -54,6 +79,14 @@ pub struct DemoArgs {
     /// Requests per second the simulated cloud allows before answering 429 (0: unlimited), e.g. for fuzzing.
     #[arg(long, env = "GATEWAY_SIMULATOR_RPS", default_value = "1")]
     pub simulator_rps: f64,
+
+    /// Requests a second each caller of the demo gateway may make (it runs in open mode: one caller per address).
+    #[arg(long, env = "GATEWAY_CALLER_RPS", default_value = "10")]
+    pub caller_rps: f64,
+
+    /// Requests a caller of the demo gateway may make at once.
+    #[arg(long, env = "GATEWAY_CALLER_BURST", default_value = "20")]
+    pub caller_burst: u32,
 }
 
 /// Settings of `simulate`.

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod docs;
 pub mod error;
+pub mod ops;
 pub mod secret;
 pub mod settings;
 pub mod simulator;

@@ -7,7 +7,7 @@ use clap::Parser;
 #[actix_web::main]
 async fn main() {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    camlytics_gateway::ops::logging::init(cli.log_format);
     let outcome = match cli.command {
         None => commands::serve::run(cli.serve).await,
         Some(Command::Serve(args)) => commands::serve::run(*args).await,
@@ -15,6 +15,7 @@ async fn main() {
         Some(Command::Simulate(args)) => commands::simulate::run(args).await,
         Some(Command::Check(args)) => commands::check::run(args).await,
         Some(Command::Openapi) => commands::openapi::run(),
+        Some(Command::Healthcheck(args)) => commands::healthcheck::run(args).await,
     };
     if let Err(message) = outcome {
         eprintln!("error: {message}");

@@ -4,13 +4,14 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Logger};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
 use crate::cache::ResponseCache;
 use crate::callers;
 use crate::docs;
+use crate::ops::{self, health::Readiness};
 use crate::settings::Settings;
 use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
 use crate::upstream::{Upstream, UpstreamClient};
@@ -65,15 +66,22 @@ impl Application {
         let document = docs::openapi();
         let gate = web::Data::new(callers::Gate::new(&settings.callers, settings.listen));
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
+        crate::ops::metrics::install();
+        let readiness = web::Data::new(Readiness::new(
+            settings.upstream.state_dir.clone(),
+            !settings.upstream.api_secret.expose().is_empty(),
+        ));
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
                 .wrap(from_fn(callers::gate))
                 .wrap(callers::cors(&cors_origins))
+                .wrap(from_fn(ops::access_log::observe))
+                .app_data(readiness.clone())
                 .app_data(gate.clone())
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .app_data(shared_cache.clone())
                 .configure(api::configure)
+                .configure(ops::configure)
                 .configure(docs::configure(document.clone()))
                 .default_service(web::to(api::not_found))
         })

@@ -42,6 +42,7 @@ pub struct PurgeAnswer {
         (status = 200, description = "The answers were dropped.", body = PurgeAnswer),
         (status = 401, description = "A bearer token is required and was missing or not accepted.", body = crate::error::ErrorBody),
         (status = 403, description = "The caller is not an admin.", body = crate::error::ErrorBody),
+        (status = 429, description = "The caller used up its quota; retry after Retry-After seconds.", body = crate::error::ErrorBody),
     )
 )]
 #[delete("/admin/cache")]

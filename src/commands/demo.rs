@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 
+use crate::callers::settings::CallerQuota;
 use crate::callers::CallersSettings;
 use crate::cli::DemoArgs;
 use crate::secret::Secret;
@@ -31,7 +32,14 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             upstream_timeout: std::time::Duration::from_secs(10),
         },
         cache: Default::default(),
-        callers: CallersSettings::open(),
+        callers: CallersSettings {
+            quota: CallerQuota::new(
+                args.caller_rps,
+                args.caller_burst,
+                "--caller-rps / --caller-burst",
+            )?,
+            ..CallersSettings::open()
+        },
     };
     let app = Application::build(settings)?;
     let base = format!("http://{}:{}/service/api/v1", args.listen.ip(), app.port());

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod demo;
+pub mod healthcheck;
 pub mod openapi;
 pub mod serve;
 pub mod simulate;

@@ -1,5 +1,6 @@
 //! One call through the lane: take the turn, take a nonce, sign, send, read, classify, retry when it helps.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use actix_web::web::Bytes;
 use tokio::time::Instant;
 
 use super::lane::Lane;
-use super::nonce::{NonceAllocator, NonceError};
+use super::nonce::{NonceAllocator, NonceError, MAX_NONCE};
 use super::response::{classify, Classified};
 use super::signing::sign;
 use super::target::request_target;
@@ -40,6 +41,8 @@ pub struct Upstream {
     settings: UpstreamSettings,
     lane: Arc<Lane>,
     nonces: Arc<dyn NonceAllocator>,
+    /// Unix seconds of the cloud's last success (0: none yet), for readiness.
+    last_success: AtomicI64,
 }
 
 impl Upstream {
@@ -50,7 +53,16 @@ impl Upstream {
             settings,
             lane,
             nonces,
+            last_success: AtomicI64::new(0),
         })
+    }
+
+    /// When the cloud last accepted a signed call from this gateway, if ever.
+    pub fn last_success(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self.last_success.load(Ordering::Relaxed) {
+            0 => None,
+            secs => chrono::DateTime::from_timestamp(secs, 0),
+        }
     }
 
     /// The lane, for metrics and health.
@@ -110,6 +122,11 @@ impl UpstreamClient {
         Self { upstream, http }
     }
 
+    /// The upstream shared by all workers (lane, nonces, last success).
+    pub fn shared(&self) -> &Arc<Upstream> {
+        &self.upstream
+    }
+
     /// Gets one answer from the cloud, waiting at most `GATEWAY_MAX_WAIT` for a turn in the lane.
     pub async fn fetch(&self, request: &UpstreamRequest) -> Result<UpstreamAnswer, GatewayError> {
         let settings = &self.upstream.settings;
@@ -119,6 +136,7 @@ impl UpstreamClient {
         loop {
             attempts += 1;
             let lane = &self.upstream.lane;
+            let asked = std::time::Instant::now();
             let turn = if request.background {
                 lane.enter_background(deadline).await
             } else {
@@ -132,7 +150,10 @@ impl UpstreamClient {
                     ),
                     retry_after: full.retry_after,
                 })?;
+            metrics::histogram!("gateway_lane_wait_seconds").record(asked.elapsed().as_secs_f64());
             let nonce = self.upstream.nonces.next().await.map_err(nonce_failure)?;
+            metrics::gauge!("gateway_nonce_current").set(nonce as f64);
+            metrics::gauge!("gateway_nonce_remaining").set((MAX_NONCE - nonce) as f64);
             let target = request_target(
                 &settings.base_url.base_path,
                 request.endpoint,
@@ -143,14 +164,27 @@ impl UpstreamClient {
             let outcome = self.send(&target, nonce).await;
             // Only now, with the answer in, may the next nonce go out.
             drop(turn);
+            let took = started.elapsed();
             log::info!(
                 target: "camlytics_gateway::upstream",
-                "GET {target} -> {} in {:.0?}",
-                outcome.summary(),
-                started.elapsed()
+                "GET {target} -> {} in {took:.0?}",
+                outcome.summary()
             );
+            metrics::histogram!("gateway_upstream_latency_seconds", "endpoint" => request.endpoint)
+                .record(took.as_secs_f64());
+            metrics::counter!(
+                "gateway_upstream_calls_total",
+                "endpoint" => request.endpoint,
+                "outcome" => outcome.label()
+            )
+            .increment(1);
             match outcome {
-                Classified::Success(answer) => return Ok(answer),
+                Classified::Success(answer) => {
+                    self.upstream
+                        .last_success
+                        .store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
+                    return Ok(answer);
+                }
                 Classified::NonceRejected { last_accepted, msg } => {
                     nonce_rejections += 1;
                     if nonce_rejections > NONCE_RETRIES || attempts >= MAX_ATTEMPTS {

@@ -37,6 +37,17 @@ pub enum Classified {
 }
 
 impl Classified {
+    /// The metric outcome label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Success(_) => "ok",
+            Self::NonceRejected { .. } => "nonce_rejected",
+            Self::Throttled { .. } => "throttled",
+            Self::Failed(GatewayError::GatewayTimeout(_)) => "timeout",
+            Self::Failed(_) => "failed",
+        }
+    }
+
     /// A short word for the log line.
     pub fn summary(&self) -> String {
         match self {

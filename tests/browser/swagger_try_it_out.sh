@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=tests/support/demo.sh
 source tests/support/demo.sh
 # Unthrottled upstream: six requests in a row should not queue for seconds each.
-start_demo --upstream-rps 50 --simulator-rps 0
+start_demo --upstream-rps 50 --simulator-rps 0 --caller-rps 1000 --caller-burst 1000
 
 mkdir -p docs
 started=$(date +%s)
