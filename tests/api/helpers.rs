@@ -194,6 +194,11 @@ impl TestApp {
         }
     }
 
+    /// Stops the gateway gracefully: it stops accepting, finishes what is in flight, then ends.
+    pub async fn stop_gracefully(&self) {
+        self.gateway.stop(true).await;
+    }
+
     /// Stops the gateway gracefully and starts a new one on the same nonce state.
     pub async fn restart_gateway(&mut self) {
         self.gateway.stop(true).await;

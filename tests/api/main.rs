@@ -7,6 +7,7 @@ mod faults;
 mod helpers;
 mod nonces;
 mod openapi;
+mod operations;
 mod process;
 mod routes;
 mod secrets;

@@ -91,6 +91,20 @@ impl GatewayProcess {
     }
 }
 
+impl GatewayProcess {
+    /// SIGTERM, then waits for the exit: its code (None if killed by a signal) and everything printed.
+    pub fn terminate(mut self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        let status = self.child.wait().expect("the gateway exits");
+        std::thread::sleep(Duration::from_millis(100));
+        (status.code(), self.output.lock().unwrap().clone())
+    }
+}
+
 impl Drop for GatewayProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
