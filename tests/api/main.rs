@@ -3,6 +3,7 @@
 mod cache;
 mod callers;
 mod commands;
+mod container;
 mod faults;
 mod helpers;
 mod nonces;
