@@ -52,6 +52,8 @@ impl Application {
         nonces: Arc<dyn NonceAllocator>,
     ) -> Result<Self, String> {
         install_crypto_provider();
+        // Before anything registers metric handles (the cache keeps some).
+        crate::ops::metrics::install();
         let listener = TcpListener::bind(settings.listen)
             .map_err(|e| format!("GATEWAY_LISTEN {} cannot be bound: {e}", settings.listen))?;
         let port = listener
@@ -66,7 +68,6 @@ impl Application {
         let document = docs::openapi();
         let gate = web::Data::new(callers::Gate::new(&settings.callers, settings.listen));
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
-        crate::ops::metrics::install();
         let readiness = web::Data::new(Readiness::new(
             settings.upstream.state_dir.clone(),
             !settings.upstream.api_secret.expose().is_empty(),

@@ -27,7 +27,7 @@ pub async fn forward(
         .ok_or_else(|| GatewayError::OutOfService("the gateway has no upstream client".into()))?;
     let cache = request.app_data::<web::Data<ResponseCache>>();
     let cached = cache.and_then(|cache| {
-        plan(spec.endpoint, &params, cache.settings(), chrono::Utc::now()).map(|plan| (cache, plan))
+        plan(spec.endpoint, &params, cache.settings(), chrono::Utc::now).map(|plan| (cache, plan))
     });
     let Some((cache, plan)) = cached else {
         let answer = upstream

@@ -1,5 +1,6 @@
 //! What is cached, for how long, and under which key.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -49,7 +50,7 @@ pub fn plan(
     endpoint: &'static str,
     params: &CanonicalParams,
     settings: &CacheSettings,
-    now: DateTime<Utc>,
+    now: impl Fn() -> DateTime<Utc>,
 ) -> Option<Plan> {
     match endpoint {
         "/locations" | "/channels" | "/triggers" => Some(Plan {
@@ -64,13 +65,13 @@ pub fn plan(
             class: Class::Totals,
             key: normalised_key(endpoint, params),
             upstream_params: params.clone(),
-            fresh_for: if is_settled(params, settings, now) {
+            fresh_for: if is_settled(params, settings, &now) {
                 settings.settled_ttl
             } else {
                 settings.totals_ttl
             },
         }),
-        "/events" if is_settled(params, settings, now) => Some(Plan {
+        "/events" if is_settled(params, settings, &now) => Some(Plan {
             endpoint,
             class: Class::Events,
             key: normalised_key(endpoint, params),
@@ -82,37 +83,56 @@ pub fn plan(
 }
 
 /// A window whose `until` lies further back than the settle delay can no longer change.
-fn is_settled(params: &CanonicalParams, settings: &CacheSettings, now: DateTime<Utc>) -> bool {
+fn is_settled(
+    params: &CanonicalParams,
+    settings: &CacheSettings,
+    now: impl Fn() -> DateTime<Utc>,
+) -> bool {
     let settle_after =
         chrono::Duration::from_std(settings.settle_after).unwrap_or(chrono::Duration::MAX);
     params
         .iter()
         .find(|(name, _)| *name == "until")
         .and_then(|(_, value)| parse_date_time(value))
-        .is_some_and(|until| now.signed_duration_since(until) > settle_after)
+        .is_some_and(|until| now().signed_duration_since(until) > settle_after)
 }
 
 /// `endpoint?name=value&...` with names sorted and date-times as one UTC form, so that equivalent
 /// queries (parameter order, `+00:00` or `Z`, `.000` or none) share one entry.
 pub fn normalised_key(endpoint: &str, params: &CanonicalParams) -> String {
-    let mut pairs: Vec<(&str, String)> = params
+    let mut pairs: Vec<(&str, Cow<'_, str>)> = params
         .iter()
         .map(|(name, value)| {
             let value = match *name {
                 "since" | "until" => parse_date_time(value)
-                    .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-                    .unwrap_or_else(|| value.clone()),
-                _ => value.clone(),
+                    .map(|t| Cow::Owned(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
+                    .unwrap_or(Cow::Borrowed(value.as_str())),
+                _ => Cow::Borrowed(value.as_str()),
             };
             (*name, value)
         })
         .collect();
-    pairs.sort();
-    let query: Vec<String> = pairs
-        .iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect();
-    format!("{endpoint}?{}", query.join("&"))
+    pairs.sort_unstable();
+    // Built by hand: this runs on every cached request.
+    let mut key = String::with_capacity(
+        endpoint.len()
+            + 1
+            + pairs
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + 2)
+                .sum::<usize>(),
+    );
+    key.push_str(endpoint);
+    key.push('?');
+    for (index, (name, value)) in pairs.iter().enumerate() {
+        if index > 0 {
+            key.push('&');
+        }
+        key.push_str(name);
+        key.push('=');
+        key.push_str(value);
+    }
+    key
 }
 
 #[cfg(test)]
@@ -148,7 +168,7 @@ mod tests {
             "/channels",
             &params(&[("location_id", "5")]),
             &settings,
-            now(),
+            now,
         )
         .unwrap();
         assert_eq!(plan.key, "/channels");
@@ -163,20 +183,20 @@ mod tests {
             "/totals/triggers",
             &params(&[("since", "2026-01-01T00:00:00Z")]),
             &settings,
-            now(),
+            now,
         )
         .unwrap();
         assert_eq!(open.fresh_for, settings.totals_ttl);
         let recent = params(&[("until", "2026-01-10T11:30:00Z")]);
         assert_eq!(
-            plan("/totals/triggers", &recent, &settings, now())
+            plan("/totals/triggers", &recent, &settings, now)
                 .unwrap()
                 .fresh_for,
             settings.totals_ttl
         );
         let settled = params(&[("until", "2026-01-10T10:00:00Z")]);
         assert_eq!(
-            plan("/totals/types", &settled, &settings, now())
+            plan("/totals/types", &settled, &settings, now)
                 .unwrap()
                 .fresh_for,
             settings.settled_ttl
@@ -186,9 +206,9 @@ mod tests {
     #[test]
     fn only_settled_event_pages_are_cached() {
         let settings = CacheSettings::default();
-        assert!(plan("/events", &params(&[("limit", "10")]), &settings, now()).is_none());
+        assert!(plan("/events", &params(&[("limit", "10")]), &settings, now).is_none());
         let settled = params(&[("until", "2026-01-01T00:00:00Z"), ("limit", "10")]);
-        let plan = plan("/events", &settled, &settings, now()).unwrap();
+        let plan = plan("/events", &settled, &settings, now).unwrap();
         assert_eq!(plan.class, Class::Events);
         assert_eq!(plan.fresh_for, settings.settled_ttl);
     }

@@ -11,6 +11,8 @@ use super::body::{CachedBody, Encoding};
 use super::entry::Entry;
 use super::status::Served;
 
+const EMPTY: HeaderValue = HeaderValue::from_static("");
+
 /// Whether the caller asked to skip fresh copies (`Cache-Control: no-cache` or `max-age=0`, or `Pragma: no-cache`).
 pub fn wants_revalidation(request: &HttpRequest) -> bool {
     let says = |name: header::HeaderName, what: &[&str]| {
@@ -52,19 +54,21 @@ pub fn respond(
     let ttl = entry.map_or(0, |e| e.ttl_secs(now));
     answer
         .insert_header(("Cache-Status", served.header(ttl)))
-        .insert_header((header::ETAG, body.etag(coding).to_string()))
+        .insert_header((
+            header::ETAG,
+            HeaderValue::from_str(body.etag(coding)).unwrap_or(EMPTY),
+        ))
         .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
     match entry {
         Some(entry) => {
+            let mut max_age = itoa::Buffer::new();
+            let max_age = max_age.format(entry.fresh_left(now).as_secs());
             answer
                 .insert_header((header::AGE, entry.age(now).as_secs()))
-                .insert_header((
-                    header::CACHE_CONTROL,
-                    format!("max-age={}", entry.fresh_left(now).as_secs()),
-                ));
+                .insert_header((header::CACHE_CONTROL, ["max-age=", max_age].concat()));
         }
         None => {
-            answer.insert_header((header::CACHE_CONTROL, "no-cache"));
+            answer.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
         }
     }
     if not_modified {
@@ -74,6 +78,9 @@ pub fn respond(
         answer.insert_header((header::CONTENT_ENCODING, token));
     }
     answer
-        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ))
         .body(bytes)
 }

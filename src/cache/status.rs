@@ -47,23 +47,41 @@ impl Served {
 
     /// The `Cache-Status` header value, given the answer's remaining freshness in seconds (negative when stale).
     pub fn header(&self, ttl: i64) -> String {
+        // Built by hand rather than with format!: this runs on every cached answer.
+        let mut ttl_text = itoa::Buffer::new();
+        let ttl = ttl_text.format(ttl);
         let fetched = |fwd: &str, collapsed: bool| {
-            let mut value = format!("{CACHE_NAME}; fwd={fwd}; fwd-status=200; stored; ttl={ttl}");
+            let mut value = [
+                CACHE_NAME,
+                "; fwd=",
+                fwd,
+                "; fwd-status=200; stored; ttl=",
+                ttl,
+            ]
+            .concat();
             if collapsed {
                 value.push_str("; collapsed");
             }
             value
         };
         match self {
-            Self::Hit => format!("{CACHE_NAME}; hit; ttl={ttl}"),
+            Self::Hit => [CACHE_NAME, "; hit; ttl=", ttl].concat(),
             Self::Miss { collapsed } => fetched("miss", *collapsed),
             Self::Refreshed { collapsed } => fetched("stale", *collapsed),
             Self::Revalidated { collapsed } => fetched("request", *collapsed),
-            Self::Stale { failure } => format!(
-                "{CACHE_NAME}; fwd=stale; fwd-status={}; ttl={ttl}; detail=stale-if-error",
-                failure.as_u16()
-            ),
-            Self::Bypass => format!("{CACHE_NAME}; fwd=bypass; detail=uncacheable"),
+            Self::Stale { failure } => {
+                let mut status = itoa::Buffer::new();
+                [
+                    CACHE_NAME,
+                    "; fwd=stale; fwd-status=",
+                    status.format(failure.as_u16()),
+                    "; ttl=",
+                    ttl,
+                    "; detail=stale-if-error",
+                ]
+                .concat()
+            }
+            Self::Bypass => [CACHE_NAME, "; fwd=bypass; detail=uncacheable"].concat(),
         }
     }
 }

@@ -412,7 +412,7 @@ async fn the_byte_bound_holds_under_a_flood_of_100000_distinct_keys() {
     let now = chrono::Utc::now();
     for n in 0..100_000 {
         let params = vec![("location_id", n.to_string())];
-        let plan = plan("/totals/types", &params, &settings, now).unwrap();
+        let plan = plan("/totals/types", &params, &settings, || now).unwrap();
         cache
             .get(&plan, false, &cloud, || "flood".into())
             .await
