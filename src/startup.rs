@@ -82,7 +82,6 @@ impl Application {
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .app_data(shared_cache.clone())
                 .configure(api::configure)
-                .configure(ops::configure)
                 .configure(docs::configure(document.clone()))
                 .default_service(web::to(api::not_found))
         })

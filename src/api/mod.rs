@@ -54,6 +54,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(totals::totals_types),
     );
     config.service(admin::purge_cache);
+    config.configure(crate::ops::routes);
 }
 
 /// Answers paths the gateway does not serve with the envelope and a 404, and a served path asked with
@@ -69,6 +70,7 @@ pub async fn not_found(
     let allow = match request.path() {
         _ if api_route => Some("GET"),
         "/admin/cache" => Some("DELETE"),
+        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" => Some("GET"),
         _ => None,
     };
     if let Some(allow) = allow {

@@ -48,13 +48,31 @@ struct Checks {
     cloud_accepted_signature_at: Option<String>,
 }
 
-/// Liveness: 200 while the process serves requests.
+/// Liveness: 200 while the process serves requests; never calls the cloud.
+#[utoipa::path(
+    operation_id = "healthz",
+    tag = "Operations",
+    responses((status = 200, description = "The process serves requests.", content_type = "application/json", body = serde_json::Value)),
+    security(())
+)]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"code": 0, "msg": "alive", "result": null}))
 }
 
 /// Readiness: 200 when the gateway can serve; 503 with the reason when not.
+///
+/// Ready means: the secret is loaded, the state directory is writable, and the cloud accepted the gateway's
+/// signature in the last 5 minutes or on a probe (one signed call, its result reused for 30 s).
+#[utoipa::path(
+    operation_id = "readyz",
+    tag = "Operations",
+    responses(
+        (status = 200, description = "Ready to serve.", content_type = "application/json", body = serde_json::Value),
+        (status = 503, description = "Not ready; msg says why.", body = crate::error::ErrorBody),
+    ),
+    security(())
+)]
 #[get("/readyz")]
 pub async fn readyz(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
     let not_ready = |reason: String| GatewayError::OutOfService(format!("not ready: {reason}"));

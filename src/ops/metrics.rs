@@ -89,6 +89,15 @@ fn describe() {
 }
 
 /// Prometheus text exposition of every metric.
+#[utoipa::path(
+    operation_id = "metrics",
+    tag = "Operations",
+    responses(
+        (status = 200, description = "Every metric in Prometheus text format.", content_type = "text/plain", body = String),
+        (status = 503, description = "Another metrics recorder owns this process.", content_type = "text/plain", body = String),
+    ),
+    security(())
+)]
 #[get("/metrics")]
 pub async fn metrics_text() -> HttpResponse {
     match install() {

@@ -5,10 +5,8 @@ pub mod health;
 pub mod logging;
 pub mod metrics;
 
-use actix_web::web;
-
-/// Registers `/healthz`, `/readyz` and `/metrics`.
-pub fn configure(config: &mut web::ServiceConfig) {
+/// Registers `/healthz`, `/readyz` and `/metrics`, collecting their OpenAPI paths as it goes.
+pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config
         .service(health::healthz)
         .service(health::readyz)
