@@ -86,6 +86,8 @@ impl Application {
                 .default_service(web::to(api::not_found))
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        // SIGINT too must let requests in flight finish; actix alone would cut them off.
+        .shutdown_signal(ops::shutdown::signal())
         .client_request_timeout(limits.client_timeout)
         .client_disconnect_timeout(CLIENT_DISCONNECT_SECS)
         .keep_alive(limits.keep_alive)

@@ -86,7 +86,13 @@ pub async fn observe(
     let route = route_label(response.request().path());
     let status = response.status().as_u16();
     record(route, status, took.as_secs_f64());
-    if log::log_enabled!(target: TARGET, log::Level::Info) {
+    // Probes and scrapes that succeed would otherwise flood the log every few seconds.
+    let level = if status < 400 && matches!(route, "/healthz" | "/readyz" | "/metrics") {
+        log::Level::Debug
+    } else {
+        log::Level::Info
+    };
+    if log::log_enabled!(target: TARGET, level) {
         let request = response.request();
         let caller = Caller::of(request).name;
         let cache = response
@@ -106,10 +112,11 @@ pub async fn observe(
                 "cache": cache,
                 "ms": (ms * 1000.0).round() / 1000.0,
             });
-            log::info!(target: TARGET, "{line}");
+            log::log!(target: TARGET, level, "{line}");
         } else {
-            log::info!(
+            log::log!(
                 target: TARGET,
+                level,
                 "{caller} \"{} {}{}{}\" {status} route={route} cache=\"{cache}\" {ms:.2}ms",
                 request.method(),
                 request.path(),

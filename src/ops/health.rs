@@ -9,6 +9,7 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use crate::error::GatewayError;
+use crate::upstream::nonce::MAX_NONCE;
 use crate::upstream::{UpstreamClient, UpstreamRequest};
 
 /// A success of the cloud's this recent counts as "accepted our signature recently".
@@ -84,6 +85,13 @@ pub async fn readyz(request: HttpRequest) -> Result<HttpResponse, GatewayError> 
         .ok_or_else(|| not_ready("the gateway has no upstream client".into()))?;
     if !readiness.secret_loaded {
         return Err(not_ready("the API secret is not loaded".into()));
+    }
+    let remaining = MAX_NONCE - upstream.shared().nonces().last();
+    if remaining <= 0 {
+        return Err(not_ready(
+            "the nonce reached 2^31-1, the cloud's limit: this API key cannot sign more calls"
+                .into(),
+        ));
     }
     state_dir_writable(&readiness.state_dir)
         .map_err(|e| not_ready(format!("GATEWAY_STATE_DIR is not writable: {e}")))?;

@@ -1,9 +1,10 @@
-//! Operations: health and readiness probes, Prometheus metrics, the access log and logging set-up.
+//! Operations: health and readiness probes, Prometheus metrics, the access log, logging set-up and graceful shutdown.
 
 pub mod access_log;
 pub mod health;
 pub mod logging;
 pub mod metrics;
+pub mod shutdown;
 
 /// Registers `/healthz`, `/readyz` and `/metrics`, collecting their OpenAPI paths as it goes.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -126,8 +126,10 @@ async fn a_graceful_stop_finishes_the_request_in_flight() {
     assert_eq!(answer.result().len(), 3);
 }
 
-#[actix_web::test]
-async fn sigterm_lets_the_binary_answer_its_in_flight_request_and_exit_cleanly() {
+/// Starts the binary, sends it `signal` during a slow request, and returns the answer, exit code and logs.
+async fn signal_during_a_request(
+    signal: &'static str,
+) -> (crate::helpers::Answer, Option<i32>, String) {
     let app = spawn_app().await;
     let state = tempfile::tempdir().unwrap();
     let gateway = GatewayProcess::start(&app.cloud_url, KEY, SECRET, state.path(), &[]);
@@ -135,16 +137,33 @@ async fn sigterm_lets_the_binary_answer_its_in_flight_request_and_exit_cleanly()
         .set_fault(Fault::Slow(Duration::from_millis(1000)));
     let url = format!("{}/events?limit=2", gateway.api);
     let in_flight = app.get_url(&url, &[]);
-    let terminate = async {
+    let stop = async {
         actix_web::rt::time::sleep(Duration::from_millis(300)).await;
-        actix_web::rt::task::spawn_blocking(move || gateway.terminate())
+        actix_web::rt::task::spawn_blocking(move || gateway.signal_and_wait(signal))
             .await
             .unwrap()
     };
-    let (answer, (code, logs)) = futures_util::join!(in_flight, terminate);
+    let (answer, (code, logs)) = futures_util::join!(in_flight, stop);
+    (answer, code, logs)
+}
+
+#[actix_web::test]
+async fn sigterm_lets_the_binary_answer_its_in_flight_request_and_exit_cleanly() {
+    let (answer, code, logs) = signal_during_a_request("TERM").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(code, Some(0), "{logs}");
     assert!(logs.contains("SIGTERM received"), "{logs}");
+}
+
+#[actix_web::test]
+async fn sigint_too_lets_the_binary_answer_its_in_flight_request_and_exit_cleanly() {
+    let (answer, code, logs) = signal_during_a_request("INT").await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(code, Some(0), "{logs}");
+    assert!(
+        logs.contains("SIGINT received; starting graceful shutdown"),
+        "{logs}"
+    );
 }
 
 #[actix_web::test]

@@ -92,11 +92,12 @@ impl GatewayProcess {
 }
 
 impl GatewayProcess {
-    /// SIGTERM, then waits for the exit: its code (None if killed by a signal) and everything printed.
-    pub fn terminate(mut self) -> (Option<i32>, String) {
+    /// Sends `signal` (e.g. "TERM", "INT"), then waits for the exit: its code (None if killed by a signal)
+    /// and everything printed.
+    pub fn signal_and_wait(mut self, signal: &str) -> (Option<i32>, String) {
         let pid = self.child.id().to_string();
         Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{signal}"), &pid])
             .status()
             .expect("kill runs");
         let status = self.child.wait().expect("the gateway exits");
