@@ -25,8 +25,6 @@ const CLIENT_DISCONNECT_SECS: std::time::Duration = std::time::Duration::from_se
 pub struct Application {
     port: u16,
     server: Server,
-    upstream: Arc<Upstream>,
-    cache: Arc<ResponseCache>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -97,27 +95,12 @@ impl Application {
         if settings.cache.warm_dimensions {
             cache.warm_up(web::Data::new(UpstreamClient::new(upstream.clone())));
         }
-        Ok(Self {
-            port,
-            server,
-            upstream,
-            cache,
-        })
+        Ok(Self { port, server })
     }
 
     /// The port the gateway listens on.
     pub fn port(&self) -> u16 {
         self.port
-    }
-
-    /// The shared upstream (lane and nonces), for health and tests.
-    pub fn upstream(&self) -> Arc<Upstream> {
-        self.upstream.clone()
-    }
-
-    /// The response cache shared by all workers.
-    pub fn cache(&self) -> Arc<ResponseCache> {
-        self.cache.clone()
     }
 
     /// A handle to stop the server gracefully.

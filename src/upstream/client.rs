@@ -65,11 +65,6 @@ impl Upstream {
         }
     }
 
-    /// The lane, for metrics and health.
-    pub fn lane(&self) -> &Arc<Lane> {
-        &self.lane
-    }
-
     /// The nonce allocator, for metrics and health.
     pub fn nonces(&self) -> &Arc<dyn NonceAllocator> {
         &self.nonces

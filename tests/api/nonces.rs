@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::helpers::{assert_strictly_increasing, spawn_app, KEY, SECRET};
+use crate::helpers::{assert_strictly_increasing, spawn_app, KEY};
 use crate::process::GatewayProcess;
 
 #[actix_web::test]
@@ -46,7 +46,7 @@ async fn a_gateway_killed_with_sigkill_restarts_above_every_nonce_it_used() {
     let app = spawn_app().await;
     let state = tempfile::tempdir().unwrap();
     for round in 0..3 {
-        let gateway = GatewayProcess::start(&app.cloud_url, KEY, SECRET, state.path(), &[]);
+        let gateway = GatewayProcess::start(&app.cloud_url, state.path(), &[]);
         for _ in 0..5 {
             let answer = app
                 .get_url(&format!("{}/events?limit=1", gateway.api), &[])
@@ -121,7 +121,7 @@ async fn a_nonce_within_a_year_of_the_limit_is_warned_about_in_the_log() {
         format!("{}\n", i32::MAX - 1_000_000),
     )
     .unwrap();
-    let gateway = GatewayProcess::start(&app.cloud_url, KEY, SECRET, state.path(), &[]);
+    let gateway = GatewayProcess::start(&app.cloud_url, state.path(), &[]);
     let answer = app
         .get_url(&format!("{}/events?limit=1", gateway.api), &[])
         .await;

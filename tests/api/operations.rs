@@ -6,7 +6,7 @@ use std::time::Duration;
 use camlytics_gateway::secret::Secret;
 use camlytics_gateway::simulator::Fault;
 
-use crate::helpers::{spawn_app, spawn_app_with, TestConfig, KEY, SECRET};
+use crate::helpers::{spawn_app, spawn_app_with, TestConfig, SECRET};
 use crate::process::{run_binary_beside, GatewayProcess};
 
 #[actix_web::test]
@@ -131,8 +131,7 @@ async fn signal_during_a_request(
     signal: &'static str,
 ) -> (crate::helpers::Answer, Option<i32>, String) {
     let app = spawn_app().await;
-    let state = tempfile::tempdir().unwrap();
-    let gateway = GatewayProcess::start(&app.cloud_url, KEY, SECRET, state.path(), &[]);
+    let gateway = GatewayProcess::start_fresh(&app.cloud_url, &[]);
     app.cloud
         .set_fault(Fault::Slow(Duration::from_millis(1000)));
     let url = format!("{}/events?limit=2", gateway.api);
@@ -169,12 +168,8 @@ async fn sigint_too_lets_the_binary_answer_its_in_flight_request_and_exit_cleanl
 #[actix_web::test]
 async fn the_access_log_can_be_json_lines_with_caller_route_status_and_cache() {
     let app = spawn_app().await;
-    let state = tempfile::tempdir().unwrap();
-    let gateway = GatewayProcess::start(
+    let gateway = GatewayProcess::start_fresh(
         &app.cloud_url,
-        KEY,
-        SECRET,
-        state.path(),
         &[("GATEWAY_LOG_FORMAT", "json"), ("RUST_LOG", "info")],
     );
     app.get_url(&format!("{}/locations?location_id=101", gateway.api), &[])

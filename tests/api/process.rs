@@ -7,6 +7,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tempfile::TempDir;
+
+use crate::helpers::{KEY, SECRET};
+
 /// The built binary under test.
 pub const BINARY: &str = env!("CARGO_BIN_EXE_camlytics-gateway");
 
@@ -15,22 +19,27 @@ pub struct GatewayProcess {
     pub api: String,
     child: Child,
     output: Arc<Mutex<String>>,
+    /// A nonce state made for this process alone, removed with it.
+    own_state: Option<TempDir>,
 }
 
 impl GatewayProcess {
-    /// Starts `serve` on a free port against `cloud_url` and waits until it listens.
-    pub fn start(
-        cloud_url: &str,
-        key: &str,
-        secret: &str,
-        state: &Path,
-        env: &[(&str, &str)],
-    ) -> Self {
+    /// Starts `serve` with the test key and secret against `cloud_url`, on a nonce state of its own.
+    pub fn start_fresh(cloud_url: &str, env: &[(&str, &str)]) -> Self {
+        let state = tempfile::tempdir().expect("a temporary state dir");
+        let mut gateway = Self::start(cloud_url, state.path(), env);
+        gateway.own_state = Some(state);
+        gateway
+    }
+
+    /// Starts `serve` with the test key and secret on a free port against `cloud_url`, keeping nonces in
+    /// `state`, and waits until it listens.
+    pub fn start(cloud_url: &str, state: &Path, env: &[(&str, &str)]) -> Self {
         let state = state.display().to_string();
         let mut all_env = vec![
             ("RUST_LOG", "debug"),
-            ("CAMLYTICS_API_KEY", key),
-            ("CAMLYTICS_API_SECRET", secret),
+            ("CAMLYTICS_API_KEY", KEY),
+            ("CAMLYTICS_API_SECRET", SECRET),
             ("CAMLYTICS_BASE_URL", cloud_url),
             ("GATEWAY_STATE_DIR", state.as_str()),
             ("GATEWAY_UPSTREAM_RPS", "1000"),
@@ -79,6 +88,7 @@ impl GatewayProcess {
             api: format!("http://127.0.0.1:{port}/service/api/v1"),
             child,
             output,
+            own_state: None,
         }
     }
 

@@ -8,14 +8,7 @@ use crate::process::{run_binary, GatewayProcess};
 #[actix_web::test]
 async fn the_secret_appears_in_no_answer_and_no_log_line() {
     let app = spawn_app().await;
-    let state = tempfile::tempdir().unwrap();
-    let gateway = GatewayProcess::start(
-        &app.cloud_url,
-        KEY,
-        SECRET,
-        state.path(),
-        &[("RUST_LOG", "trace")],
-    );
+    let gateway = GatewayProcess::start_fresh(&app.cloud_url, &[("RUST_LOG", "trace")]);
     let mut bodies = String::new();
     for query in ["/locations", "/events?limit=x", "/nowhere"] {
         bodies.push_str(
