@@ -4,7 +4,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
@@ -65,6 +64,7 @@ impl Application {
         let shared_cache = web::Data::from(cache.clone());
         let document = docs::openapi();
         let gate = web::Data::new(callers::Gate::new(&settings.callers, settings.listen));
+        let gate_layer = gate.clone().into_inner();
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
         let readiness = web::Data::new(Readiness::new(
             settings.upstream.state_dir.clone(),
@@ -72,9 +72,9 @@ impl Application {
         ));
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(callers::gate))
+                .wrap(callers::GateLayer::new(gate_layer.clone()))
                 .wrap(callers::cors(&cors_origins))
-                .wrap(from_fn(ops::access_log::observe))
+                .wrap(ops::access_log::Observe)
                 .app_data(readiness.clone())
                 .app_data(gate.clone())
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))

@@ -34,7 +34,7 @@ pub async fn forward(
             .fetch(&UpstreamRequest {
                 endpoint: spec.endpoint,
                 params,
-                caller: Caller::of(request).name,
+                caller: Caller::of(request).name.to_string(),
                 background: false,
             })
             .await?;
@@ -43,7 +43,7 @@ pub async fn forward(
     };
     let lookup = cache
         .get(&plan, wants_revalidation(request), upstream, || {
-            Caller::of(request).name
+            Caller::of(request).name.to_string()
         })
         .await?;
     let body: Arc<CachedBody> = match (plan.class, effective_filter(spec.endpoint, &params)) {

@@ -58,7 +58,7 @@ mod tests {
     fn an_admin_caller_passes_and_another_gets_a_403() {
         let request = TestRequest::default().to_http_request();
         request.extensions_mut().insert(caller("ops", true));
-        assert_eq!(require_admin(&request).unwrap().name, "ops");
+        assert_eq!(require_admin(&request).unwrap().name, "ops".into());
         let request = TestRequest::default().to_http_request();
         request.extensions_mut().insert(caller("reports", false));
         let error = require_admin(&request).unwrap_err();

@@ -1,20 +1,16 @@
-//! The gate in front of every route: request size limits, then who is calling (token or address),
-//! then that caller's rate limit, then admin-only paths. It records the [`Caller`] for everything downstream.
+//! The gate's decisions for every request: request size limits, then who is calling (token or address),
+//! then that caller's rate limit, then admin-only paths. [`super::middleware`] applies them.
 
 use std::net::SocketAddr;
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceRequest;
 use actix_web::http::header;
-use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage};
 
 use super::address::client_address;
-use super::headers;
-use super::limiter::CallerLimiter;
+use super::limiter::{CallerLimiter, Decision};
 use super::settings::{CallerQuota, CallersSettings, RequestLimits};
 use super::tokens::Tokens;
-use super::Caller;
+use super::{Caller, CallerName};
 use crate::error::GatewayError;
 
 /// Paths anyone may reach without a token or a quota: probes, metrics and the API documentation.
@@ -60,7 +56,7 @@ impl Gate {
         let limiter = CallerLimiter::new(settings.quota, own_paces);
         match &settings.tokens {
             Some(tokens) => {
-                let names: Vec<&str> = tokens.entries().iter().map(|e| e.name.as_str()).collect();
+                let names: Vec<&str> = tokens.entries().iter().map(|e| &*e.name).collect();
                 log::info!("callers: token mode, {} callers: {}", names.len(), names.join(", "));
             }
             None if !listen.ip().is_loopback() => log::warn!(
@@ -92,7 +88,7 @@ impl Gate {
         let Some(tokens) = &self.tokens else {
             let address = client_address(request, self.trust_forwarded);
             return Ok(Caller {
-                name: address.map_or_else(|| "unknown".to_string(), |ip| ip.to_string()),
+                name: address.into(),
                 admin: address.is_some_and(|ip| ip.is_loopback()),
             });
         };
@@ -107,7 +103,7 @@ impl Gate {
             Some(token) => match tokens.find(token) {
                 Some(entry) => {
                     return Ok(Caller {
-                        name: entry.name.clone(),
+                        name: CallerName::Token(entry.name.clone()),
                         admin: entry.admin,
                     })
                 }
@@ -155,61 +151,57 @@ impl Gate {
     }
 }
 
-/// The middleware: `App::new().wrap(actix_web::middleware::from_fn(callers::gate))`, with a
-/// `web::Data<Gate>` in the app data.
-pub async fn gate(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(gate) = request.app_data::<web::Data<Gate>>().cloned() else {
-        // Fail closed: a gateway built without its gate must not serve the key's budget to anyone.
-        return Ok(request.error_response(GatewayError::OutOfService(
-            "the gateway has no caller gate".into(),
-        )));
-    };
-    if let Err(error) = gate.check_size(&request) {
-        return Ok(request.error_response(error));
-    }
-    if is_under(request.path(), OPEN_PATHS) {
-        return Ok(next.call(request).await?.map_into_boxed_body());
-    }
-    let caller = match gate.identify(&request) {
-        Ok(caller) => caller,
-        Err(error) => {
-            record_rejection("anonymous", "unauthorized");
-            return Ok(request.error_response(error));
+/// What the gate decided about one request.
+pub enum Admission {
+    /// An open path (probes, metrics, docs): no caller, no quota.
+    Open,
+    /// Refused: the error to answer with, and the quota state when a quota was counted.
+    Refused(GatewayError, Option<Decision>),
+    /// Let through as this caller, with what is left of its quota.
+    Admitted(Caller, Decision),
+}
+
+impl Gate {
+    /// Checks one request: its size, who sends it, that caller's quota, and admin-only paths.
+    pub fn admit(&self, request: &ServiceRequest) -> Admission {
+        if let Err(error) = self.check_size(request) {
+            return Admission::Refused(error, None);
         }
-    };
-    let decision = gate.limiter.check(&caller.name);
-    if let Some(retry_after) = decision.retry_after {
-        log::info!("rate limited caller {} on {}", caller.name, request.path());
-        // Addresses churn; only token names make a bounded set of label values.
-        record_rejection(
-            if gate.token_mode() {
-                &caller.name
+        if is_under(request.path(), OPEN_PATHS) {
+            return Admission::Open;
+        }
+        let caller = match self.identify(request) {
+            Ok(caller) => caller,
+            Err(error) => {
+                record_rejection("anonymous", "unauthorized");
+                return Admission::Refused(error, None);
+            }
+        };
+        let decision = self.limiter.check(&caller.name);
+        if let Some(retry_after) = decision.retry_after {
+            log::info!("rate limited caller {} on {}", caller.name, request.path());
+            // Addresses churn; only token names make a bounded set of label values.
+            let label = if self.token_mode() {
+                caller.name.to_string()
             } else {
-                "open"
-            },
-            "rate_limited",
-        );
-        let mut response = request.error_response(GatewayError::TooManyRequests {
-            msg: format!(
-                "caller '{}' is over its quota of {} requests a second (burst {}); retry after the Retry-After seconds",
-                caller.name, decision.quota.rps, decision.quota.burst
-            ),
-            retry_after,
-        });
-        headers::insert(response.headers_mut(), &decision);
-        return Ok(response);
+                "open".to_string()
+            };
+            record_rejection(&label, "rate_limited");
+            let quota = decision.pace.quota;
+            let error = GatewayError::TooManyRequests {
+                msg: format!(
+                    "caller '{}' is over its quota of {} requests a second (burst {}); retry after the Retry-After seconds",
+                    caller.name, quota.rps, quota.burst
+                ),
+                retry_after,
+            };
+            return Admission::Refused(error, Some(decision));
+        }
+        if is_under(request.path(), &[ADMIN_PREFIX]) && !caller.admin {
+            return Admission::Refused(super::admin::forbidden(&caller), Some(decision));
+        }
+        Admission::Admitted(caller, decision)
     }
-    let mut response = if is_under(request.path(), &[ADMIN_PREFIX]) && !caller.admin {
-        request.error_response(super::admin::forbidden(&caller))
-    } else {
-        request.extensions_mut().insert(caller);
-        next.call(request).await?.map_into_boxed_body()
-    };
-    headers::insert(response.headers_mut(), &decision);
-    Ok(response)
 }
 
 fn record_rejection(caller: &str, reason: &'static str) {

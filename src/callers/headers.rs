@@ -28,30 +28,26 @@ pub fn policy(quota: CallerQuota) -> String {
 }
 
 /// What is left: `r` requests now, and in `t` seconds (rounded up) the full burst again.
-pub fn remaining(decision: &Decision) -> String {
+pub fn remaining(decision: &Decision) -> HeaderValue {
     let reset = decision.reset;
     let seconds = reset.as_secs() + u64::from(reset.subsec_nanos() > 0);
     let (mut r, mut t) = (itoa::Buffer::new(), itoa::Buffer::new());
-    [
-        "\"caller\";r=",
-        r.format(decision.remaining),
-        ";t=",
-        t.format(seconds),
-    ]
-    .concat()
+    let (r, t) = (r.format(decision.remaining), t.format(seconds));
+    // Written into one small buffer on the stack: this runs on every answer.
+    let mut value = [0u8; 64];
+    let mut length = 0;
+    for part in ["\"caller\";r=", r, ";t=", t] {
+        value[length..length + part.len()].copy_from_slice(part.as_bytes());
+        length += part.len();
+    }
+    // Fixed text and digits: always a valid header value.
+    HeaderValue::from_bytes(&value[..length]).unwrap_or(HeaderValue::from_static(""))
 }
 
-/// Puts both fields on an answer.
+/// Puts both fields on an answer; the policy was written out once, with the pace.
 pub fn insert(headers: &mut HeaderMap, decision: &Decision) {
-    for (name, value) in [
-        (RATELIMIT_POLICY, policy(decision.quota)),
-        (RATELIMIT, remaining(decision)),
-    ] {
-        // Built from numbers and a fixed name, so always a valid header value.
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            headers.insert(name, value);
-        }
-    }
+    headers.insert(RATELIMIT_POLICY, decision.pace.policy.clone());
+    headers.insert(RATELIMIT, remaining(decision));
 }
 
 #[cfg(test)]
@@ -85,7 +81,10 @@ mod tests {
     #[test]
     fn remaining_rounds_the_reset_up_to_whole_seconds() {
         let decision = Decision {
-            quota: CallerQuota { rps: 1.0, burst: 2 },
+            pace: std::sync::Arc::new(super::super::limiter::Pace {
+                quota: CallerQuota { rps: 1.0, burst: 2 },
+                policy: HeaderValue::from_static(""),
+            }),
             remaining: 0,
             reset: Duration::from_millis(1200),
             retry_after: Some(Duration::from_millis(200)),

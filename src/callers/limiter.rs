@@ -1,10 +1,11 @@
-//! Per-caller rate limits: one governor limiter shared by every worker, keyed by caller name, plus one
+//! Per-caller rate limits: one governor limiter shared by every worker, keyed by caller, plus one
 //! limiter per token that sets its own pace. Idle keys are dropped every [`RETAIN_EVERY`] checks, so memory
 //! stays bounded while client addresses churn.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -13,21 +14,49 @@ use governor::state::keyed::DefaultKeyedStateStore;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{NotUntil, Quota, RateLimiter};
 
+use actix_web::http::header::HeaderValue;
+
+use super::headers;
 use super::settings::CallerQuota;
+use super::CallerName;
 
 /// Idle keys are dropped once every this many checks: cheap, and needs no task of its own.
 pub const RETAIN_EVERY: u64 = 1024;
 
-type Keyed =
-    RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+type Keyed = RateLimiter<
+    CallerName,
+    DefaultKeyedStateStore<CallerName>,
+    DefaultClock,
+    StateInformationMiddleware,
+>;
 type Direct = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformationMiddleware>;
 type Checked = Result<StateSnapshot, NotUntil<<DefaultClock as Clock>::Instant>>;
+
+/// A pace and its `RateLimit-Policy` field, written out once rather than on every answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pace {
+    /// The quota.
+    pub quota: CallerQuota,
+    /// Its `RateLimit-Policy` value.
+    pub policy: HeaderValue,
+}
+
+impl Pace {
+    fn new(quota: CallerQuota) -> Arc<Self> {
+        Arc::new(Self {
+            quota,
+            // Built from numbers and fixed text, so always a valid header value.
+            policy: HeaderValue::from_str(&headers::policy(quota))
+                .unwrap_or(HeaderValue::from_static("")),
+        })
+    }
+}
 
 /// The outcome of one check, with what the rate-limit headers report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
     /// The pace that applied.
-    pub quota: CallerQuota,
+    pub pace: Arc<Pace>,
     /// Requests left right now, after this one.
     pub remaining: u32,
     /// Time until the full burst is available again.
@@ -38,9 +67,9 @@ pub struct Decision {
 
 /// The limiters of every caller; build one per gateway and share it.
 pub struct CallerLimiter {
-    default_quota: CallerQuota,
+    default_pace: Arc<Pace>,
     shared: Keyed,
-    own: HashMap<String, (CallerQuota, Direct)>,
+    own: HashMap<Arc<str>, (Arc<Pace>, Direct)>,
     checks: AtomicU64,
 }
 
@@ -48,10 +77,10 @@ impl CallerLimiter {
     /// Callers in `own` get their own pace; everyone else shares `default_quota`, each under its own key.
     pub fn new(
         default_quota: CallerQuota,
-        own: impl IntoIterator<Item = (String, CallerQuota)>,
+        own: impl IntoIterator<Item = (Arc<str>, CallerQuota)>,
     ) -> Self {
         Self {
-            default_quota,
+            default_pace: Pace::new(default_quota),
             shared: RateLimiter::keyed(governor_quota(default_quota))
                 .with_middleware::<StateInformationMiddleware>(),
             own: own
@@ -59,7 +88,7 @@ impl CallerLimiter {
                 .map(|(name, quota)| {
                     let limiter = RateLimiter::direct(governor_quota(quota))
                         .with_middleware::<StateInformationMiddleware>();
-                    (name, (quota, limiter))
+                    (name, (Pace::new(quota), limiter))
                 })
                 .collect(),
             checks: AtomicU64::new(0),
@@ -67,19 +96,23 @@ impl CallerLimiter {
     }
 
     /// Counts one request of `caller` and says whether it is allowed.
-    pub fn check(&self, caller: &str) -> Decision {
+    pub fn check(&self, caller: &CallerName) -> Decision {
         if self.checks.fetch_add(1, Ordering::Relaxed) % RETAIN_EVERY == RETAIN_EVERY - 1 {
             self.retain_recent();
         }
-        let (quota, checked, now) = match self.own.get(caller) {
-            Some((quota, limiter)) => (*quota, limiter.check(), limiter.clock().now()),
+        let own = match caller {
+            CallerName::Token(name) => self.own.get(name),
+            _ => None,
+        };
+        let (pace, checked, now) = match own {
+            Some((pace, limiter)) => (pace, limiter.check(), limiter.clock().now()),
             None => (
-                self.default_quota,
-                self.shared.check_key(&caller.to_string()),
+                &self.default_pace,
+                self.shared.check_key(caller),
                 self.shared.clock().now(),
             ),
         };
-        decide(quota, checked, now)
+        decide(pace, checked, now)
     }
 
     /// Drops the keys whose state is the same as a fresh one (callers idle long enough to have a full burst).
@@ -107,13 +140,15 @@ fn governor_quota(quota: CallerQuota) -> Quota {
         .allow_burst(burst)
 }
 
-fn decide(quota: CallerQuota, checked: Checked, now: <DefaultClock as Clock>::Instant) -> Decision {
+fn decide(pace: &Arc<Pace>, checked: Checked, now: <DefaultClock as Clock>::Instant) -> Decision {
+    let quota = pace.quota;
+    let pace = pace.clone();
     let period = Duration::from_secs_f64(1.0 / quota.rps);
     match checked {
         Ok(state) => {
             let remaining = state.remaining_burst_capacity();
             Decision {
-                quota,
+                pace,
                 remaining,
                 // At most this long: each used unit comes back one period after the one before.
                 reset: period * quota.burst.saturating_sub(remaining),
@@ -123,7 +158,7 @@ fn decide(quota: CallerQuota, checked: Checked, now: <DefaultClock as Clock>::In
         Err(not_until) => {
             let wait = not_until.wait_time_from(now);
             Decision {
-                quota,
+                pace,
                 remaining: 0,
                 reset: wait + period * quota.burst.saturating_sub(1),
                 retry_after: Some(wait),
@@ -143,9 +178,10 @@ mod tests {
     #[test]
     fn a_burst_is_allowed_then_the_next_request_waits_one_period() {
         let limiter = CallerLimiter::new(quota(2.0, 3), []);
-        let remaining: Vec<u32> = (0..3).map(|_| limiter.check("a").remaining).collect();
+        let a = CallerName::from("a");
+        let remaining: Vec<u32> = (0..3).map(|_| limiter.check(&a).remaining).collect();
         assert_eq!(remaining, [2, 1, 0]);
-        let refused = limiter.check("a");
+        let refused = limiter.check(&a);
         let wait = refused.retry_after.unwrap();
         assert!(
             wait > Duration::from_millis(400) && wait <= Duration::from_millis(500),
@@ -160,14 +196,19 @@ mod tests {
 
     #[test]
     fn callers_are_limited_independently_and_own_paces_apply() {
-        let limiter = CallerLimiter::new(quota(1.0, 1), [("batch".to_string(), quota(1.0, 5))]);
-        assert!(limiter.check("a").retry_after.is_none());
-        assert!(limiter.check("a").retry_after.is_some());
-        assert!(limiter.check("b").retry_after.is_none());
+        let limiter = CallerLimiter::new(quota(1.0, 1), [("batch".into(), quota(1.0, 5))]);
+        let (a, b, batch) = (
+            CallerName::Address([10, 0, 0, 1].into()),
+            CallerName::from("b"),
+            CallerName::from("batch"),
+        );
+        assert!(limiter.check(&a).retry_after.is_none());
+        assert!(limiter.check(&a).retry_after.is_some());
+        assert!(limiter.check(&b).retry_after.is_none());
         for _ in 0..5 {
-            assert!(limiter.check("batch").retry_after.is_none());
+            assert!(limiter.check(&batch).retry_after.is_none());
         }
-        assert_eq!(limiter.check("batch").quota.burst, 5);
+        assert_eq!(limiter.check(&batch).pace.quota.burst, 5);
         assert_eq!(
             limiter.len(),
             2,

@@ -6,21 +6,61 @@ pub mod cors;
 pub mod gate;
 pub mod headers;
 pub mod limiter;
+pub mod middleware;
 pub mod settings;
 pub mod tokens;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
 
 use actix_web::{HttpMessage, HttpRequest};
 
 pub use admin::require_admin;
 pub use cors::cors;
-pub use gate::{gate, Gate};
+pub use gate::Gate;
+pub use middleware::GateLayer;
 pub use settings::{CallerArgs, CallersSettings};
+
+/// A caller's name: a token's name, or in open mode the client's address. Kept unformatted (an address is
+/// written out only when a log line or an upstream queue needs it), so telling callers apart costs no allocation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CallerName {
+    /// The name of the token the caller presented.
+    Token(Arc<str>),
+    /// The client's address (open mode).
+    Address(IpAddr),
+    /// Open mode without a known address.
+    Unknown,
+}
+
+impl fmt::Display for CallerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Token(name) => f.write_str(name),
+            Self::Address(ip) => ip.fmt(f),
+            Self::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+impl From<&str> for CallerName {
+    fn from(name: &str) -> Self {
+        Self::Token(name.into())
+    }
+}
+
+impl From<Option<IpAddr>> for CallerName {
+    fn from(address: Option<IpAddr>) -> Self {
+        address.map_or(Self::Unknown, Self::Address)
+    }
+}
 
 /// Who is calling: recorded by authentication, or else the client's address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// A token's name, or the client's IP address when no token is used.
-    pub name: String,
+    pub name: CallerName,
     /// Whether the caller may use admin routes such as cache purge.
     pub admin: bool,
 }
@@ -34,7 +74,7 @@ impl Caller {
         }
         let ip = request.peer_addr().map(|addr| addr.ip());
         Caller {
-            name: ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string()),
+            name: ip.into(),
             admin: ip.is_some_and(|ip| ip.is_loopback()),
         }
     }

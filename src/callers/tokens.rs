@@ -4,6 +4,7 @@
 //! can hold `name:sha256:<hex>` instead of the token itself.
 
 use std::fmt;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -12,7 +13,7 @@ use subtle::ConstantTimeEq;
 #[derive(Clone)]
 pub struct TokenEntry {
     /// The caller's name: logged, used for rate limits, fair queueing and metrics.
-    pub name: String,
+    pub name: Arc<str>,
     /// Whether this caller may use admin routes.
     pub admin: bool,
     /// This caller's own requests a second, if its entry sets one.
@@ -120,7 +121,7 @@ fn parse_entry(line: &str) -> Result<TokenEntry, String> {
         _ => return Err(format!("'{name}' has no token (format name:token[:admin])")),
     };
     let mut entry = TokenEntry {
-        name: name.to_string(),
+        name: name.into(),
         admin: false,
         rps: None,
         burst: None,
@@ -185,9 +186,9 @@ mod tests {
         let tokens = tokens(&format!(
             "# apps\nreports:rep-token\n\ndashboard:sha256:{hashed}:admin\n"
         ));
-        assert_eq!(tokens.find("rep-token").unwrap().name, "reports");
+        assert_eq!(&*tokens.find("rep-token").unwrap().name, "reports");
         let dashboard = tokens.find("dash-token").unwrap();
-        assert_eq!(dashboard.name, "dashboard");
+        assert_eq!(&*dashboard.name, "dashboard");
         assert!(dashboard.admin);
         assert!(tokens.find("wrong").is_none());
         assert!(tokens.find(&hashed).is_none());

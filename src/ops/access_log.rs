@@ -2,14 +2,16 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::Error;
 use metrics::{Counter, Histogram};
+use pin_project_lite::pin_project;
 
 use crate::callers::Caller;
 
@@ -74,58 +76,118 @@ fn record(route: &'static str, status: u16, seconds: f64) {
     });
 }
 
-/// Middleware: times the request, counts it by route pattern and status, and logs caller, route, status,
-/// cache status and time. Never logs headers, so tokens cannot leak.
-pub async fn observe(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let started = Instant::now();
-    let response = next.call(request).await?;
-    let took = started.elapsed();
-    let route = route_label(response.request().path());
-    let status = response.status().as_u16();
-    record(route, status, took.as_secs_f64());
+/// Middleware factory: times each request, counts it by route pattern and status, and logs caller, route,
+/// status, cache status and time. Never logs headers, so tokens cannot leak. Written by hand (not `from_fn`,
+/// which boxes per request): it wraps every answer.
+pub struct Observe;
+
+impl<S, B> Transform<S, ServiceRequest> for Observe
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = ObserveService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ObserveService { service }))
+    }
+}
+
+/// [`Observe`] around one worker's services.
+pub struct ObserveService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for ObserveService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = Observed<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        Observed {
+            started: Instant::now(),
+            inner: self.service.call(request),
+        }
+    }
+}
+
+pin_project! {
+    /// A request being answered, and when it arrived.
+    pub struct Observed<F> {
+        started: Instant,
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F, B> Future for Observed<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let response = std::task::ready!(this.inner.poll(cx))?;
+        let took = this.started.elapsed();
+        let route = route_label(response.request().path());
+        let status = response.status().as_u16();
+        record(route, status, took.as_secs_f64());
+        log_answer(&response, route, status, took);
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// Writes the access line of one answer, when access lines are enabled at its level.
+fn log_answer<B>(response: &ServiceResponse<B>, route: &str, status: u16, took: Duration) {
     // Probes and scrapes that succeed would otherwise flood the log every few seconds.
     let level = if status < 400 && matches!(route, "/healthz" | "/readyz" | "/metrics") {
         log::Level::Debug
     } else {
         log::Level::Info
     };
-    if log::log_enabled!(target: TARGET, level) {
-        let request = response.request();
-        let caller = Caller::of(request).name;
-        let cache = response
-            .headers()
-            .get("cache-status")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
-        let ms = took.as_secs_f64() * 1000.0;
-        if JSON.load(Ordering::Relaxed) {
-            let line = serde_json::json!({
-                "caller": caller,
-                "method": request.method().as_str(),
-                "path": request.path(),
-                "query": request.query_string(),
-                "route": route,
-                "status": status,
-                "cache": cache,
-                "ms": (ms * 1000.0).round() / 1000.0,
-            });
-            log::log!(target: TARGET, level, "{line}");
-        } else {
-            log::log!(
-                target: TARGET,
-                level,
-                "{caller} \"{} {}{}{}\" {status} route={route} cache=\"{cache}\" {ms:.2}ms",
-                request.method(),
-                request.path(),
-                if request.query_string().is_empty() { "" } else { "?" },
-                request.query_string(),
-            );
-        }
+    if !log::log_enabled!(target: TARGET, level) {
+        return;
     }
-    Ok(response)
+    let request = response.request();
+    let caller = Caller::of(request).name;
+    let cache = response
+        .headers()
+        .get("cache-status")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    let ms = took.as_secs_f64() * 1000.0;
+    if JSON.load(Ordering::Relaxed) {
+        let line = serde_json::json!({
+            "caller": caller.to_string(),
+            "method": request.method().as_str(),
+            "path": request.path(),
+            "query": request.query_string(),
+            "route": route,
+            "status": status,
+            "cache": cache,
+            "ms": (ms * 1000.0).round() / 1000.0,
+        });
+        log::log!(target: TARGET, level, "{line}");
+    } else {
+        log::log!(
+            target: TARGET,
+            level,
+            "{caller} \"{} {}{}{}\" {status} route={route} cache=\"{cache}\" {ms:.2}ms",
+            request.method(),
+            request.path(),
+            if request.query_string().is_empty() { "" } else { "?" },
+            request.query_string(),
+        );
+    }
 }
 
 #[cfg(test)]

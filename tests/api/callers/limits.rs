@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use camlytics_gateway::callers::limiter::{CallerLimiter, RETAIN_EVERY};
 use camlytics_gateway::callers::settings::CallerQuota;
-use camlytics_gateway::callers::CallersSettings;
+use camlytics_gateway::callers::{CallerName, CallersSettings};
 
 use super::{bearer, pairs, token_config};
 use crate::helpers::{spawn_app_with, Answer, TestConfig};
@@ -116,7 +116,7 @@ async fn the_limiter_stays_bounded_with_100000_distinct_client_addresses() {
         [],
     );
     for i in 0..100_000u32 {
-        let address = std::net::Ipv4Addr::from(0x0a00_0000 + i).to_string();
+        let address = CallerName::Address(std::net::Ipv4Addr::from(0x0a00_0000 + i).into());
         assert!(limiter.check(&address).retry_after.is_none());
     }
     assert!(
@@ -126,7 +126,7 @@ async fn the_limiter_stays_bounded_with_100000_distinct_client_addresses() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     // The periodic housekeeping runs on its own within RETAIN_EVERY checks.
     for _ in 0..RETAIN_EVERY {
-        limiter.check("10.255.255.255");
+        limiter.check(&CallerName::Address([10, 255, 255, 255].into()));
     }
     assert!(limiter.len() <= 1, "{} keys left", limiter.len());
 }
