@@ -7,6 +7,7 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
+use crate::cache::fast_path::FastPath;
 use crate::cache::ResponseCache;
 use crate::callers;
 use crate::docs;
@@ -65,6 +66,7 @@ impl Application {
         let document = docs::openapi();
         let gate = web::Data::new(callers::Gate::new(&settings.callers, settings.listen));
         let gate_layer = gate.clone().into_inner();
+        let cache_layer = cache.clone();
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
         let readiness = web::Data::new(Readiness::new(
             settings.upstream.state_dir.clone(),
@@ -72,6 +74,7 @@ impl Application {
         ));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(FastPath::new(cache_layer.clone()))
                 .wrap(callers::GateLayer::new(gate_layer.clone()))
                 .wrap(callers::cors(&cors_origins))
                 .wrap(ops::access_log::Observe)

@@ -57,5 +57,12 @@ pub async fn forward(
         }
         _ => lookup.entry.body.clone(),
     };
+    cache.remember(
+        request.path(),
+        request.query_string(),
+        plan.class,
+        &lookup,
+        &body,
+    );
     Ok(respond(request, &body, &lookup.served, Some(&lookup.entry)))
 }

@@ -26,6 +26,8 @@ pub struct Entry {
     fresh_for: Duration,
     stale_for: Duration,
     refresh_started: AtomicBool,
+    /// Set once a newer fetch replaced this entry, or it was purged: hot answers must not use it.
+    superseded: AtomicBool,
     dimension_list: bool,
     list: OnceLock<Option<DimensionList>>,
     views: Mutex<HashMap<String, Arc<CachedBody>>>,
@@ -46,6 +48,7 @@ impl Entry {
             fresh_for,
             stale_for,
             refresh_started: AtomicBool::new(false),
+            superseded: AtomicBool::new(false),
             dimension_list,
             list: OnceLock::new(),
             views: Mutex::new(HashMap::new()),
@@ -86,6 +89,23 @@ impl Entry {
     pub fn claim_refresh(&self, now: Instant, share: f64) -> bool {
         self.age(now) >= self.fresh_for.mul_f64(share)
             && !self.refresh_started.swap(true, Ordering::AcqRel)
+    }
+
+    /// Marks the entry as replaced or purged.
+    pub fn supersede(&self) {
+        self.superseded.store(true, Ordering::Release);
+    }
+
+    /// Whether a hot answer may serve it at `now`: fresh, not superseded, and (for a list) not waiting for
+    /// its refresh ahead (past `REFRESH_AHEAD_AT` of its freshness with none started), which the full path
+    /// starts.
+    pub fn serves_hot(&self, now: Instant) -> bool {
+        let age = self.age(now);
+        age < self.fresh_for
+            && !self.superseded.load(Ordering::Acquire)
+            && (!self.dimension_list
+                || age < self.fresh_for.mul_f64(super::REFRESH_AHEAD_AT)
+                || self.refresh_started.load(Ordering::Acquire))
     }
 
     /// Bytes this entry accounts for in the cache bound: the body, room for its compressed forms, and for a

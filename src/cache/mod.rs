@@ -8,6 +8,8 @@ pub mod backoff;
 pub mod body;
 pub mod dimensions;
 pub mod entry;
+pub mod fast_path;
+pub mod hot;
 pub mod policy;
 pub mod respond;
 pub mod settings;
@@ -21,7 +23,9 @@ use moka::future::Cache;
 use moka::Expiry;
 
 use self::backoff::{is_outage, Backoff};
+use self::body::CachedBody;
 use self::entry::Entry;
+use self::hot::{HotAnswer, HotAnswers};
 use self::policy::{Class, Plan};
 use self::settings::CacheSettings;
 use self::status::Served;
@@ -29,7 +33,7 @@ use crate::error::GatewayError;
 use crate::upstream::{Fetch, UpstreamRequest};
 
 /// Share of a dimension list's freshness after which a hit starts a background refresh.
-const REFRESH_AHEAD_AT: f64 = 0.8;
+pub const REFRESH_AHEAD_AT: f64 = 0.8;
 /// How long a finished load stays joinable by late callers that saw the same old copy.
 const LOAD_LINGER: Duration = Duration::from_secs(5);
 
@@ -68,6 +72,8 @@ pub struct ResponseCache {
     /// Loads in flight (and just finished), keyed by entry key and the generation they replace.
     loads: Cache<String, Arc<Entry>>,
     backoff: Backoff,
+    /// Exact request targets and the answers they were last served, for the fast path.
+    hot: HotAnswers,
     /// Hit counters per class, registered once: hits are the hot path.
     hits: [metrics::Counter; 3],
 }
@@ -103,6 +109,7 @@ impl ResponseCache {
             entries,
             loads,
             backoff: Backoff::default(),
+            hot: HotAnswers::default(),
             hits,
         })
     }
@@ -110,6 +117,29 @@ impl ResponseCache {
     /// The settings in force.
     pub fn settings(&self) -> &CacheSettings {
         &self.settings
+    }
+
+    /// The fresh answer last served for the request target `path?query`, counted as a hit; `None` sends the
+    /// request the full way (routing, validation, lookup).
+    pub fn find_hot(&self, path: &str, query: &str) -> Option<HotAnswer> {
+        let found = self.hot.find(path, query, Instant::now())?;
+        self.hits[class_index(found.class)].increment(1);
+        Some(found)
+    }
+
+    /// Remembers that the request target `path?query` was served `body` from `lookup`, so a repeat is
+    /// answered by [`Self::find_hot`]. Only fresh answers are remembered.
+    pub fn remember(
+        &self,
+        path: &str,
+        query: &str,
+        class: Class,
+        lookup: &Lookup,
+        body: &Arc<CachedBody>,
+    ) {
+        if !matches!(lookup.served, Served::Stale { .. } | Served::Bypass) {
+            self.hot.remember(path, query, &lookup.entry, body, class);
+        }
     }
 
     /// Finds or fetches the answer for `plan`; `revalidate` (the caller's `no-cache`) forces a fetch.
@@ -237,6 +267,9 @@ impl ResponseCache {
                     self.settings.stale_if_error,
                     plan.class == Class::Dimensions,
                 ));
+                if let Some(replaced) = self.entries.get(&plan.key).await {
+                    replaced.supersede();
+                }
                 self.entries.insert(plan.key.clone(), entry.clone()).await;
                 Ok::<_, GatewayError>(entry)
             })
@@ -302,17 +335,18 @@ impl ResponseCache {
 
     /// Drops every entry whose key (endpoint and query) starts with `prefix`; returns how many.
     pub async fn purge(&self, prefix: &str) -> usize {
-        let keys: Vec<Arc<String>> = self
+        let purged: Vec<(Arc<String>, Arc<Entry>)> = self
             .entries
             .iter()
             .filter(|(key, _)| key.starts_with(prefix))
-            .map(|(key, _)| key)
             .collect();
-        for key in &keys {
+        for (key, entry) in &purged {
+            entry.supersede();
             self.entries.invalidate(key.as_str()).await;
         }
         self.loads.invalidate_all();
-        keys.len()
+        self.hot.clear();
+        purged.len()
     }
 
     /// Bytes the cache accounts for now (after pending evictions are applied).

@@ -3,15 +3,15 @@
 
 use std::time::Instant;
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::body::BoxBody;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse};
 
 use super::body::{CachedBody, Encoding};
 use super::entry::Entry;
 use super::status::Served;
-
-const EMPTY: HeaderValue = HeaderValue::from_static("");
+use crate::header_text::joined;
 
 /// Whether the caller asked to skip fresh copies (`Cache-Control: no-cache` or `max-age=0`, or `Pragma: no-cache`).
 pub fn wants_revalidation(request: &HttpRequest) -> bool {
@@ -27,6 +27,12 @@ pub fn wants_revalidation(request: &HttpRequest) -> bool {
     says(header::CACHE_CONTROL, &["no-cache", "max-age=0"]) || says(header::PRAGMA, &["no-cache"])
 }
 
+/// `Cache-Status`, the RFC 9211 field.
+pub const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
+const ACCEPT_ENCODING_VARIES: HeaderValue = HeaderValue::from_static("Accept-Encoding");
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+
 /// The answer for a body served from an entry (or, without one, a body that was not cached).
 pub fn respond(
     request: &HttpRequest,
@@ -35,52 +41,47 @@ pub fn respond(
     entry: Option<&Entry>,
 ) -> HttpResponse {
     let now = Instant::now();
-    let accept = request
-        .headers()
+    let headers = request.headers();
+    let accept = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let (coding, bytes) = body.encoded(Encoding::negotiate(accept));
-    let not_modified = request
-        .headers()
+    let not_modified = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|tags| body.matches(tags));
-    let mut answer = HttpResponseBuilder::new(if not_modified {
-        StatusCode::NOT_MODIFIED
+    // Headers go straight into the map, with fixed names and values made once where they can be:
+    // the builder's by-name insertion parses every name on every answer.
+    let mut answer = if not_modified {
+        HttpResponse::with_body(StatusCode::NOT_MODIFIED, BoxBody::new(()))
     } else {
-        StatusCode::OK
-    });
+        HttpResponse::with_body(StatusCode::OK, BoxBody::new(bytes))
+    };
+    let fields = answer.headers_mut();
     let ttl = entry.map_or(0, |e| e.ttl_secs(now));
-    answer
-        .insert_header(("Cache-Status", served.header(ttl)))
-        .insert_header((
-            header::ETAG,
-            HeaderValue::from_str(body.etag(coding)).unwrap_or(EMPTY),
-        ))
-        .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
+    fields.insert(CACHE_STATUS, served.header(ttl));
+    fields.insert(header::ETAG, body.etag(coding).clone());
+    fields.insert(header::VARY, ACCEPT_ENCODING_VARIES);
     match entry {
         Some(entry) => {
-            let mut max_age = itoa::Buffer::new();
-            let max_age = max_age.format(entry.fresh_left(now).as_secs());
-            answer
-                .insert_header((header::AGE, entry.age(now).as_secs()))
-                .insert_header((header::CACHE_CONTROL, ["max-age=", max_age].concat()));
+            let (mut age, mut max_age) = (itoa::Buffer::new(), itoa::Buffer::new());
+            fields.insert(header::AGE, joined(&[age.format(entry.age(now).as_secs())]));
+            fields.insert(
+                header::CACHE_CONTROL,
+                joined(&["max-age=", max_age.format(entry.fresh_left(now).as_secs())]),
+            );
         }
         None => {
-            answer.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")));
+            fields.insert(header::CACHE_CONTROL, NO_CACHE);
         }
     }
     if not_modified {
-        return answer.finish();
+        return answer;
     }
     if let Some(token) = coding.token() {
-        answer.insert_header((header::CONTENT_ENCODING, token));
+        fields.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
     }
+    fields.insert(header::CONTENT_TYPE, JSON);
     answer
-        .insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        ))
-        .body(bytes)
 }

@@ -1,6 +1,9 @@
 //! How an answer was served, told to the caller in RFC 9211 `Cache-Status` terms.
 
+use actix_web::http::header::HeaderValue;
 use actix_web::http::StatusCode;
+
+use crate::header_text::joined;
 
 /// The cache's name in `Cache-Status`.
 pub const CACHE_NAME: &str = "camlytics-gateway";
@@ -46,42 +49,36 @@ impl Served {
     }
 
     /// The `Cache-Status` header value, given the answer's remaining freshness in seconds (negative when stale).
-    pub fn header(&self, ttl: i64) -> String {
-        // Built by hand rather than with format!: this runs on every cached answer.
+    pub fn header(&self, ttl: i64) -> HeaderValue {
         let mut ttl_text = itoa::Buffer::new();
         let ttl = ttl_text.format(ttl);
         let fetched = |fwd: &str, collapsed: bool| {
-            let mut value = [
+            joined(&[
                 CACHE_NAME,
                 "; fwd=",
                 fwd,
                 "; fwd-status=200; stored; ttl=",
                 ttl,
-            ]
-            .concat();
-            if collapsed {
-                value.push_str("; collapsed");
-            }
-            value
+                if collapsed { "; collapsed" } else { "" },
+            ])
         };
         match self {
-            Self::Hit => [CACHE_NAME, "; hit; ttl=", ttl].concat(),
+            Self::Hit => joined(&[CACHE_NAME, "; hit; ttl=", ttl]),
             Self::Miss { collapsed } => fetched("miss", *collapsed),
             Self::Refreshed { collapsed } => fetched("stale", *collapsed),
             Self::Revalidated { collapsed } => fetched("request", *collapsed),
             Self::Stale { failure } => {
                 let mut status = itoa::Buffer::new();
-                [
+                joined(&[
                     CACHE_NAME,
                     "; fwd=stale; fwd-status=",
                     status.format(failure.as_u16()),
                     "; ttl=",
                     ttl,
                     "; detail=stale-if-error",
-                ]
-                .concat()
+                ])
             }
-            Self::Bypass => [CACHE_NAME, "; fwd=bypass; detail=uncacheable"].concat(),
+            Self::Bypass => joined(&[CACHE_NAME, "; fwd=bypass; detail=uncacheable"]),
         }
     }
 }

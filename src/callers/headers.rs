@@ -5,6 +5,7 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::limiter::Decision;
 use super::settings::CallerQuota;
+use crate::header_text::joined;
 
 /// `RateLimit-Policy: "caller";q=<quota>;w=<window seconds>`.
 pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -32,16 +33,12 @@ pub fn remaining(decision: &Decision) -> HeaderValue {
     let reset = decision.reset;
     let seconds = reset.as_secs() + u64::from(reset.subsec_nanos() > 0);
     let (mut r, mut t) = (itoa::Buffer::new(), itoa::Buffer::new());
-    let (r, t) = (r.format(decision.remaining), t.format(seconds));
-    // Written into one small buffer on the stack: this runs on every answer.
-    let mut value = [0u8; 64];
-    let mut length = 0;
-    for part in ["\"caller\";r=", r, ";t=", t] {
-        value[length..length + part.len()].copy_from_slice(part.as_bytes());
-        length += part.len();
-    }
-    // Fixed text and digits: always a valid header value.
-    HeaderValue::from_bytes(&value[..length]).unwrap_or(HeaderValue::from_static(""))
+    joined(&[
+        "\"caller\";r=",
+        r.format(decision.remaining),
+        ";t=",
+        t.format(seconds),
+    ])
 }
 
 /// Puts both fields on an answer; the policy was written out once, with the pace.

@@ -4,20 +4,27 @@
 //!
 //! [`Caller`]: super::Caller
 
-use std::future::{ready, Future, Ready};
-use std::pin::Pin;
-use std::rc::Rc;
+use std::future::{ready, Ready};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::HeaderMap;
 use actix_web::{Error, HttpMessage};
-use pin_project_lite::pin_project;
 
 use super::gate::{Admission, Gate};
 use super::headers;
 use super::limiter::Decision;
+use crate::shortcut::{Finish, Shortcut};
+
+/// Admitted answers carry the caller's rate-limit fields (open paths have none).
+impl Finish for Option<Decision> {
+    fn finish(self, fields: &mut HeaderMap) {
+        if let Some(decision) = self {
+            headers::insert(fields, &decision);
+        }
+    }
+}
 
 /// The middleware factory: `App::new().wrap(GateLayer::new(gate))`.
 pub struct GateLayer {
@@ -44,7 +51,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(GateService {
             gate: self.gate.clone(),
-            service: Rc::new(service),
+            service,
         }))
     }
 }
@@ -52,7 +59,7 @@ where
 /// The gate in front of one worker's services.
 pub struct GateService<S> {
     gate: Arc<Gate>,
-    service: Rc<S>,
+    service: S,
 }
 
 impl<S, B> Service<ServiceRequest> for GateService<S>
@@ -61,7 +68,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B, BoxBody>>;
     type Error = Error;
-    type Future = GateFuture<S::Future>;
+    type Future = Shortcut<S::Future, Option<Decision>>;
 
     forward_ready!(service);
 
@@ -77,48 +84,9 @@ where
                 if let Some(decision) = &decision {
                     headers::insert(response.headers_mut(), decision);
                 }
-                return GateFuture::Answered {
-                    response: Some(response),
-                };
+                return Shortcut::answered(response);
             }
         };
-        GateFuture::Passed {
-            inner: self.service.call(request),
-            decision,
-        }
-    }
-}
-
-pin_project! {
-    /// An admitted request on its way through, or a refusal already answered.
-    #[project = GateFutureProjection]
-    pub enum GateFuture<F> {
-        /// Answered by the gate.
-        Answered { response: Option<ServiceResponse<BoxBody>> },
-        /// Passed on; the decision's fields go on the answer.
-        Passed { #[pin] inner: F, decision: Option<Decision> },
-    }
-}
-
-impl<F, B> Future for GateFuture<F>
-where
-    F: Future<Output = Result<ServiceResponse<B>, Error>>,
-{
-    type Output = Result<ServiceResponse<EitherBody<B, BoxBody>>, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project() {
-            GateFutureProjection::Answered { response } => {
-                let response = response.take().expect("polled after completion");
-                Poll::Ready(Ok(response.map_into_right_body()))
-            }
-            GateFutureProjection::Passed { inner, decision } => {
-                let mut response = std::task::ready!(inner.poll(cx))?;
-                if let Some(decision) = decision.take() {
-                    headers::insert(response.headers_mut(), &decision);
-                }
-                Poll::Ready(Ok(response.map_into_left_body()))
-            }
-        }
+        Shortcut::passed(self.service.call(request), decision)
     }
 }

@@ -4,6 +4,7 @@ mod cache;
 mod callers;
 mod commands;
 mod container;
+mod fast_path;
 mod faults;
 mod helpers;
 mod nonces;
