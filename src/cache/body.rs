@@ -33,6 +33,9 @@ impl Encoding {
 
     /// Picks the best coding the caller accepts (`Accept-Encoding`), preferring brotli, honouring `q=0`.
     pub fn negotiate(accept_encoding: &str) -> Self {
+        if accept_encoding.is_empty() {
+            return Self::Identity;
+        }
         let accepts = |wanted: &str| {
             accept_encoding.split(',').any(|item| {
                 let mut parts = item.split(';').map(str::trim);

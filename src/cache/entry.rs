@@ -9,6 +9,7 @@ use actix_web::web::Bytes;
 
 use super::body::CachedBody;
 use super::dimensions::DimensionList;
+use super::freshness_fields::{FreshnessFields, HitFieldsMemo};
 
 /// Filtered views kept per dimension list; past this, views are rendered per request instead.
 const MAX_VIEWS: usize = 256;
@@ -31,6 +32,7 @@ pub struct Entry {
     dimension_list: bool,
     list: OnceLock<Option<DimensionList>>,
     views: Mutex<HashMap<String, Arc<CachedBody>>>,
+    hit_fields: HitFieldsMemo,
 }
 
 impl Entry {
@@ -52,6 +54,7 @@ impl Entry {
             dimension_list,
             list: OnceLock::new(),
             views: Mutex::new(HashMap::new()),
+            hit_fields: HitFieldsMemo::default(),
         }
     }
 
@@ -89,6 +92,11 @@ impl Entry {
     pub fn claim_refresh(&self, now: Instant, share: f64) -> bool {
         self.age(now) >= self.fresh_for.mul_f64(share)
             && !self.refresh_started.swap(true, Ordering::AcqRel)
+    }
+
+    /// The freshness fields of a hit at `now`, made once per second of its age.
+    pub fn hit_fields(&self, now: Instant) -> FreshnessFields {
+        self.hit_fields.get(self, now)
     }
 
     /// Marks the entry as replaced or purged.

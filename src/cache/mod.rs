@@ -9,6 +9,7 @@ pub mod body;
 pub mod dimensions;
 pub mod entry;
 pub mod fast_path;
+pub mod freshness_fields;
 pub mod hot;
 pub mod policy;
 pub mod respond;

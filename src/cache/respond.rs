@@ -10,8 +10,8 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::body::{CachedBody, Encoding};
 use super::entry::Entry;
+use super::freshness_fields::FreshnessFields;
 use super::status::Served;
-use crate::header_text::joined;
 
 /// Whether the caller asked to skip fresh copies (`Cache-Control: no-cache` or `max-age=0`, or `Pragma: no-cache`).
 pub fn wants_revalidation(request: &HttpRequest) -> bool {
@@ -59,23 +59,23 @@ pub fn respond(
         HttpResponse::with_body(StatusCode::OK, BoxBody::new(bytes))
     };
     let fields = answer.headers_mut();
-    let ttl = entry.map_or(0, |e| e.ttl_secs(now));
-    fields.insert(CACHE_STATUS, served.header(ttl));
-    fields.insert(header::ETAG, body.etag(coding).clone());
-    fields.insert(header::VARY, ACCEPT_ENCODING_VARIES);
     match entry {
         Some(entry) => {
-            let (mut age, mut max_age) = (itoa::Buffer::new(), itoa::Buffer::new());
-            fields.insert(header::AGE, joined(&[age.format(entry.age(now).as_secs())]));
-            fields.insert(
-                header::CACHE_CONTROL,
-                joined(&["max-age=", max_age.format(entry.fresh_left(now).as_secs())]),
-            );
+            let freshness = match served {
+                Served::Hit => entry.hit_fields(now),
+                _ => FreshnessFields::new(served, entry, now),
+            };
+            fields.insert(CACHE_STATUS, freshness.cache_status);
+            fields.insert(header::AGE, freshness.age);
+            fields.insert(header::CACHE_CONTROL, freshness.cache_control);
         }
         None => {
+            fields.insert(CACHE_STATUS, served.header(0));
             fields.insert(header::CACHE_CONTROL, NO_CACHE);
         }
     }
+    fields.insert(header::ETAG, body.etag(coding).clone());
+    fields.insert(header::VARY, ACCEPT_ENCODING_VARIES);
     if not_modified {
         return answer;
     }

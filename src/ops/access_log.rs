@@ -1,7 +1,6 @@
 //! One access-log line and the request metrics for every answer, whoever produced it (route, gate, or 404).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,36 +40,66 @@ pub const ROUTES: &[&str] = &[
     "/openapi.json",
 ];
 
-/// The metric label of a request path: its route, the Swagger UI, or `unmatched`.
-pub fn route_label(path: &str) -> &'static str {
-    if let Some(route) = ROUTES.iter().find(|route| **route == path) {
-        return route;
+/// Labels beyond [`ROUTES`]: the Swagger UI's files, and everything else.
+const SWAGGER_UI: &str = "/swagger-ui/{tail}";
+const UNMATCHED: &str = "unmatched";
+
+/// The position of a request path's label: in [`ROUTES`], or just past it for the Swagger UI and then
+/// for unmatched paths.
+fn route_index(path: &str) -> usize {
+    if let Some(index) = ROUTES.iter().position(|route| *route == path) {
+        return index;
     }
     if path == "/swagger-ui" || path.starts_with("/swagger-ui/") {
-        return "/swagger-ui/{tail}";
+        return ROUTES.len();
     }
-    "unmatched"
+    ROUTES.len() + 1
 }
 
-/// A route's request counter and timing histogram for one status.
-type RouteHandles = HashMap<(&'static str, u16), (Counter, Histogram)>;
+/// The metric label of a route index.
+fn label(index: usize) -> &'static str {
+    ROUTES
+        .get(index)
+        .copied()
+        .unwrap_or(if index == ROUTES.len() {
+            SWAGGER_UI
+        } else {
+            UNMATCHED
+        })
+}
+
+/// The metric label of a request path: its route, the Swagger UI, or `unmatched`.
+pub fn route_label(path: &str) -> &'static str {
+    label(route_index(path))
+}
+
+/// Per route index, the request counter and timing histogram of each status seen.
+type RouteHandles = Vec<Vec<(u16, Counter, Histogram)>>;
 
 thread_local! {
-    /// Metric handles per (route, status), looked up once per worker thread: the registry's own lookup
+    /// Metric handles per route and status, registered once per worker thread: the registry's own lookup
     /// (hashing the labels) would otherwise run on every request. Bounded: a dozen routes times the statuses.
-    static HANDLES: RefCell<RouteHandles> = RefCell::new(HashMap::new());
+    static HANDLES: RefCell<RouteHandles> = RefCell::new(vec![Vec::new(); ROUTES.len() + 2]);
 }
 
 /// Counts one answer and records its time.
-fn record(route: &'static str, status: u16, seconds: f64) {
+fn record(route: usize, status: u16, seconds: f64) {
     HANDLES.with(|handles| {
         let mut handles = handles.borrow_mut();
-        let (count, time) = handles.entry((route, status)).or_insert_with(|| {
-            (
-                metrics::counter!("gateway_requests_total", "route" => route, "status" => status.to_string()),
-                metrics::histogram!("gateway_request_duration_seconds", "route" => route),
-            )
-        });
+        let by_status = &mut handles[route];
+        let at = match by_status.iter().position(|(seen, _, _)| *seen == status) {
+            Some(at) => at,
+            None => {
+                let label = label(route);
+                by_status.push((
+                    status,
+                    metrics::counter!("gateway_requests_total", "route" => label, "status" => status.to_string()),
+                    metrics::histogram!("gateway_request_duration_seconds", "route" => label),
+                ));
+                by_status.len() - 1
+            }
+        };
+        let (_, count, time) = &by_status[at];
         count.increment(1);
         time.record(seconds);
     });
@@ -138,10 +167,10 @@ where
         let this = self.project();
         let response = std::task::ready!(this.inner.poll(cx))?;
         let took = this.started.elapsed();
-        let route = route_label(response.request().path());
+        let route = route_index(response.request().path());
         let status = response.status().as_u16();
         record(route, status, took.as_secs_f64());
-        log_answer(&response, route, status, took);
+        log_answer(&response, label(route), status, took);
         Poll::Ready(Ok(response))
     }
 }
