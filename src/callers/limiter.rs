@@ -23,9 +23,11 @@ use super::CallerName;
 /// Idle keys are dropped once every this many checks: cheap, and needs no task of its own.
 pub const RETAIN_EVERY: u64 = 1024;
 
+/// Keys hash with foldhash (seeded per process): every request hashes its caller here.
+type KeyHasher = foldhash::fast::RandomState;
 type Keyed = RateLimiter<
     CallerName,
-    DefaultKeyedStateStore<CallerName>,
+    DefaultKeyedStateStore<CallerName, KeyHasher>,
     DefaultClock,
     StateInformationMiddleware,
 >;
@@ -81,8 +83,11 @@ impl CallerLimiter {
     ) -> Self {
         Self {
             default_pace: Pace::new(default_quota),
-            shared: RateLimiter::keyed(governor_quota(default_quota))
-                .with_middleware::<StateInformationMiddleware>(),
+            shared: RateLimiter::dashmap_with_hasher(
+                governor_quota(default_quota),
+                KeyHasher::default(),
+            )
+            .with_middleware::<StateInformationMiddleware>(),
             own: own
                 .into_iter()
                 .map(|(name, quota)| {
