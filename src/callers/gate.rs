@@ -73,6 +73,13 @@ impl Gate {
         }
     }
 
+    /// Whether the caller must be recorded on the request for what comes after: with tokens or a trusted
+    /// `X-Forwarded-For` it differs from what [`Caller::of`] finds without a record (the peer's address),
+    /// else recording it would only cost an allocation per request.
+    pub fn records_callers(&self) -> bool {
+        self.tokens.is_some() || self.trust_forwarded
+    }
+
     /// Whether callers must send a token.
     pub fn token_mode(&self) -> bool {
         self.tokens.is_some()

@@ -76,7 +76,9 @@ where
         let decision = match self.gate.admit(&request) {
             Admission::Open => None,
             Admission::Admitted(caller, decision) => {
-                request.extensions_mut().insert(caller);
+                if self.gate.records_callers() {
+                    request.extensions_mut().insert(caller);
+                }
                 Some(decision)
             }
             Admission::Refused(error, decision) => {

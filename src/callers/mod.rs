@@ -72,7 +72,7 @@ impl Caller {
         if let Some(caller) = request.extensions().get::<Caller>() {
             return caller.clone();
         }
-        let ip = request.peer_addr().map(|addr| addr.ip());
+        let ip = request.peer_addr().map(|addr| addr.ip().to_canonical());
         Caller {
             name: ip.into(),
             admin: ip.is_some_and(|ip| ip.is_loopback()),
