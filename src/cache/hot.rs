@@ -20,7 +20,7 @@ pub const CAPACITY: usize = 4096;
 pub const MAX_TARGET_BYTES: usize = 512;
 
 /// What a request target was last answered with.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Remembered {
     entry: Weak<Entry>,
     body: Weak<CachedBody>,
@@ -101,7 +101,7 @@ impl HotAnswers {
     pub fn find(&self, path: &str, query: &str, now: Instant) -> Option<HotAnswer> {
         let mut buffer = [0; MAX_TARGET_BYTES];
         let key = target_key(&mut buffer, path, query)?;
-        let remembered = self.by_target.get(key)?.clone();
+        let remembered = self.by_target.get(key)?;
         let entry = remembered.entry.upgrade()?;
         if !entry.serves_hot(now) {
             return None;
