@@ -27,8 +27,10 @@ pub struct Entry {
     fresh_for: Duration,
     stale_for: Duration,
     refresh_started: AtomicBool,
-    /// Set once a newer fetch replaced this entry, or it was purged: hot answers must not use it.
+    /// Set once a newer fetch replaced this entry, or it left the cache: hot answers must not use it.
     superseded: AtomicBool,
+    /// The second of its age in which a hit last went the full way, through the cache's own lookup.
+    checked_in: AtomicU64,
     dimension_list: bool,
     list: OnceLock<Option<DimensionList>>,
     views: Mutex<HashMap<String, Arc<CachedBody>>>,
@@ -51,6 +53,7 @@ impl Entry {
             stale_for,
             refresh_started: AtomicBool::new(false),
             superseded: AtomicBool::new(false),
+            checked_in: AtomicU64::new(0),
             dimension_list,
             list: OnceLock::new(),
             views: Mutex::new(HashMap::new()),
@@ -68,9 +71,11 @@ impl Entry {
         self.fresh_for.as_secs() as i64 - self.age(now).as_secs() as i64
     }
 
-    /// Freshness left, zero once stale.
-    pub fn fresh_left(&self, now: Instant) -> Duration {
-        self.fresh_for.saturating_sub(self.age(now))
+    /// Whole seconds of freshness left, never more than remain at any moment of the current second of its
+    /// age (a hit's fields are made once per second and sent all through it); zero once stale.
+    pub fn fresh_secs_left(&self, now: Instant) -> u64 {
+        let age_ceiling = Duration::from_secs(self.age(now).as_secs() + 1);
+        self.fresh_for.saturating_sub(age_ceiling).as_secs()
     }
 
     /// Whether it may be served without asking the cloud.
@@ -104,16 +109,29 @@ impl Entry {
         self.superseded.store(true, Ordering::Release);
     }
 
-    /// Whether a hot answer may serve it at `now`: fresh, not superseded, and (for a list) not waiting for
-    /// its refresh ahead (past `REFRESH_AHEAD_AT` of its freshness with none started), which the full path
-    /// starts.
+    /// Whether a hot answer may serve it at `now`: fresh, not superseded, (for a list) not waiting for its
+    /// refresh ahead (past `REFRESH_AHEAD_AT` of its freshness with none started), which the full path
+    /// starts, and not the first hit in this second of its age: that one goes the full way, so the cache's
+    /// own lookup sees the entry in use and its eviction policy does not take a busy entry for an idle one.
     pub fn serves_hot(&self, now: Instant) -> bool {
         let age = self.age(now);
+        let second = age.as_secs() + 1;
         age < self.fresh_for
             && !self.superseded.load(Ordering::Acquire)
             && (!self.dimension_list
                 || age < self.fresh_for.mul_f64(super::REFRESH_AHEAD_AT)
                 || self.refresh_started.load(Ordering::Acquire))
+            && !self.check_in(second)
+    }
+
+    /// Claims `second` (of its age, counted from 1) for a full-way hit; true for the one caller that does.
+    fn check_in(&self, second: u64) -> bool {
+        let last = self.checked_in.load(Ordering::Relaxed);
+        last != second
+            && self
+                .checked_in
+                .compare_exchange(last, second, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// Bytes this entry accounts for in the cache bound: the body, room for its compressed forms, and for a

@@ -29,7 +29,7 @@ impl FreshnessFields {
         Self {
             cache_status: served.header(entry.ttl_secs(now)),
             age: joined(&[age.format(entry.age(now).as_secs())]),
-            cache_control: joined(&["max-age=", max_age.format(entry.fresh_left(now).as_secs())]),
+            cache_control: joined(&["max-age=", max_age.format(entry.fresh_secs_left(now))]),
         }
     }
 }
@@ -80,5 +80,21 @@ mod tests {
         assert_eq!(later.age, "2");
         assert_eq!(later.cache_status, "camlytics-gateway; hit; ttl=58");
         assert_eq!(later.cache_control, "max-age=57");
+    }
+
+    #[test]
+    fn max_age_never_promises_more_than_is_left_in_the_current_second() {
+        let entry = Entry::new(
+            Bytes::from_static(b"{}"),
+            Duration::from_millis(1500),
+            Duration::ZERO,
+            false,
+        );
+        let start = Instant::now();
+        for millis in [0, 300, 700, 999] {
+            let fields =
+                FreshnessFields::new(&Served::Hit, &entry, start + Duration::from_millis(millis));
+            assert_eq!(fields.cache_control, "max-age=0", "at {millis} ms");
+        }
     }
 }

@@ -152,6 +152,10 @@ mod tests {
         let fresh = entry(Duration::from_secs(60));
         hot.remember("/t", "a=1", &fresh, &fresh.body, Class::Totals);
         let now = Instant::now();
+        assert!(
+            hot.find("/t", "a=1", now).is_none(),
+            "the first hit of a second goes the full way"
+        );
         assert!(hot.find("/t", "a=1", now).is_some());
         assert!(
             hot.find("/t", "a=2", now).is_none(),

@@ -96,6 +96,9 @@ impl ResponseCache {
             .max_capacity(settings.max_bytes - loads_bytes)
             .weigher(|_, entry: &Arc<Entry>| entry.weight())
             .expire_after(EntryExpiry)
+            // However an entry leaves (replaced, evicted for size, expired, purged), the fast path must stop
+            // serving it; `load` and `purge` also mark it at once, as the listener may run a little later.
+            .eviction_listener(|_, entry: Arc<Entry>, _| entry.supersede())
             .build();
         let loads = Cache::builder()
             .max_capacity(loads_bytes)
@@ -138,7 +141,10 @@ impl ResponseCache {
         lookup: &Lookup,
         body: &Arc<CachedBody>,
     ) {
-        if !matches!(lookup.served, Served::Stale { .. } | Served::Bypass) {
+        // A filtered view the entry did not keep (past its view limit) would be gone after this answer:
+        // remembering it would only churn the table.
+        let kept = Arc::strong_count(body) > 1;
+        if kept && !matches!(lookup.served, Served::Stale { .. } | Served::Bypass) {
             self.hot.remember(path, query, &lookup.entry, body, class);
         }
     }
