@@ -7,7 +7,9 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
-use crate::cache::fast_path::FastPath;
+use actix_service::IntoServiceFactory;
+
+use crate::cache::fast_path::FrontDoor;
 use crate::cache::ResponseCache;
 use crate::callers;
 use crate::docs;
@@ -73,8 +75,7 @@ impl Application {
             !settings.upstream.api_secret.expose().is_empty(),
         ));
         let server = HttpServer::new(move || {
-            App::new()
-                .wrap(FastPath::new(cache_layer.clone()))
+            let app = App::new()
                 .wrap(callers::GateLayer::new(gate_layer.clone()))
                 .wrap(callers::cors(&cors_origins))
                 .wrap(ops::access_log::Observe)
@@ -84,7 +85,14 @@ impl Application {
                 .app_data(shared_cache.clone())
                 .configure(api::configure)
                 .configure(docs::configure(document.clone()))
-                .default_service(web::to(api::not_found))
+                .default_service(web::to(api::not_found));
+            // Repeated request targets are answered at the door, ahead of the App.
+            FrontDoor::new(
+                app.into_factory(),
+                gate_layer.clone(),
+                cache_layer.clone(),
+                !cors_origins.is_empty(),
+            )
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         // SIGINT too must let requests in flight finish; actix alone would cut them off.

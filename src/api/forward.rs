@@ -39,12 +39,15 @@ pub async fn forward(
             })
             .await?;
         let body = CachedBody::new(answer.body);
-        return Ok(respond(request, &body, &Served::Bypass, None));
+        return Ok(respond(request.headers(), &body, &Served::Bypass, None));
     };
     let lookup = cache
-        .get(&plan, wants_revalidation(request), upstream, || {
-            Caller::of(request).name.to_string()
-        })
+        .get(
+            &plan,
+            wants_revalidation(request.headers()),
+            upstream,
+            || Caller::of(request).name.to_string(),
+        )
         .await?;
     let body: Arc<CachedBody> = match (plan.class, effective_filter(spec.endpoint, &params)) {
         (Class::Dimensions, Some((field, wanted))) => {
@@ -64,5 +67,10 @@ pub async fn forward(
         &lookup,
         &body,
     );
-    Ok(respond(request, &body, &lookup.served, Some(&lookup.entry)))
+    Ok(respond(
+        request.headers(),
+        &body,
+        &lookup.served,
+        Some(&lookup.entry),
+    ))
 }

@@ -123,12 +123,15 @@ impl ResponseCache {
         &self.settings
     }
 
-    /// The fresh answer last served for the request target `path?query`, counted as a hit; `None` sends the
-    /// request the full way (routing, validation, lookup).
+    /// The fresh answer last served for the request target `path?query`; `None` sends the request the
+    /// full way (routing, validation, lookup).
     pub fn find_hot(&self, path: &str, query: &str) -> Option<HotAnswer> {
-        let found = self.hot.find(path, query, Instant::now())?;
-        self.hits[class_index(found.class)].increment(1);
-        Some(found)
+        self.hot.find(path, query, Instant::now())
+    }
+
+    /// Counts a hit of `class` answered at the front door.
+    pub fn count_hit(&self, class: Class) {
+        self.hits[class_index(class)].increment(1);
     }
 
     /// Remembers that the request target `path?query` was served `body` from `lookup`, so a repeat is

@@ -4,9 +4,9 @@
 use std::time::Instant;
 
 use actix_web::body::BoxBody;
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 
 use super::body::{CachedBody, Encoding};
 use super::entry::Entry;
@@ -14,9 +14,9 @@ use super::freshness_fields::FreshnessFields;
 use super::status::Served;
 
 /// Whether the caller asked to skip fresh copies (`Cache-Control: no-cache` or `max-age=0`, or `Pragma: no-cache`).
-pub fn wants_revalidation(request: &HttpRequest) -> bool {
+pub fn wants_revalidation(headers: &HeaderMap) -> bool {
     let says = |name: header::HeaderName, what: &[&str]| {
-        request.headers().get_all(name).any(|value| {
+        headers.get_all(name).any(|value| {
             value.to_str().is_ok_and(|v| {
                 v.split(',')
                     .map(|d| d.trim().to_ascii_lowercase())
@@ -35,13 +35,12 @@ const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
 /// The answer for a body served from an entry (or, without one, a body that was not cached).
 pub fn respond(
-    request: &HttpRequest,
+    headers: &HeaderMap,
     body: &CachedBody,
     served: &Served,
     entry: Option<&Entry>,
 ) -> HttpResponse {
     let now = Instant::now();
-    let headers = request.headers();
     let accept = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())

@@ -2,14 +2,50 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use actix_web::dev::ServiceRequest;
+use actix_web::dev::{RequestHead, ServiceRequest};
+
+/// What the gate reads of a request, whether it comes as actix-web's `ServiceRequest` or, at the front
+/// door, as actix-http's `Request`.
+pub trait Incoming {
+    /// Method, URI and headers.
+    fn head(&self) -> &RequestHead;
+    /// The peer's address, when known.
+    fn peer_addr(&self) -> Option<SocketAddr>;
+    /// The path.
+    fn path(&self) -> &str {
+        self.head().uri.path()
+    }
+    /// The raw query, empty when there is none.
+    fn query(&self) -> &str {
+        self.head().uri.query().unwrap_or_default()
+    }
+}
+
+impl Incoming for ServiceRequest {
+    fn head(&self) -> &RequestHead {
+        ServiceRequest::head(self)
+    }
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        ServiceRequest::peer_addr(self)
+    }
+}
+
+impl Incoming for actix_http::Request {
+    fn head(&self) -> &RequestHead {
+        actix_http::Request::head(self)
+    }
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        actix_http::Request::peer_addr(self)
+    }
+}
 
 /// The client's address: the peer's, or with `trust_forwarded` the last X-Forwarded-For entry — the one the
 /// proxy in front of us added, which the client cannot forge (earlier entries it can).
-pub fn client_address(request: &ServiceRequest, trust_forwarded: bool) -> Option<IpAddr> {
+pub fn client_address(request: &impl Incoming, trust_forwarded: bool) -> Option<IpAddr> {
     let forwarded = trust_forwarded
         .then(|| {
             request
+                .head()
                 .headers()
                 .get_all("x-forwarded-for")
                 .filter_map(|value| value.to_str().ok())

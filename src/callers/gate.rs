@@ -3,10 +3,9 @@
 
 use std::net::SocketAddr;
 
-use actix_web::dev::ServiceRequest;
 use actix_web::http::header;
 
-use super::address::client_address;
+use super::address::{client_address, Incoming};
 use super::limiter::{CallerLimiter, Decision};
 use super::settings::{CallerQuota, CallersSettings, RequestLimits};
 use super::tokens::Tokens;
@@ -91,7 +90,7 @@ impl Gate {
     }
 
     /// Who sent this request: the token's caller, or in open mode the client's address.
-    fn identify(&self, request: &ServiceRequest) -> Result<Caller, GatewayError> {
+    fn identify(&self, request: &impl Incoming) -> Result<Caller, GatewayError> {
         let Some(tokens) = &self.tokens else {
             let address = client_address(request, self.trust_forwarded);
             return Ok(Caller {
@@ -100,6 +99,7 @@ impl Gate {
             });
         };
         let presented = request
+            .head()
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
@@ -127,7 +127,7 @@ impl Gate {
         // The token is never logged; the address says where to look.
         log::warn!(
             "refused {} {} from {}: {refusal}",
-            request.method(),
+            request.head().method,
             request.path(),
             client_address(request, self.trust_forwarded)
                 .map_or_else(|| "unknown".into(), |ip| ip.to_string())
@@ -135,8 +135,8 @@ impl Gate {
         Err(refusal)
     }
 
-    fn check_size(&self, request: &ServiceRequest) -> Result<(), GatewayError> {
-        let query = request.query_string().len();
+    fn check_size(&self, request: &impl Incoming) -> Result<(), GatewayError> {
+        let query = request.query().len();
         if query > self.limits.max_query_bytes {
             return Err(GatewayError::UriTooLong(format!(
                 "the query is {query} bytes; at most {} are accepted (GATEWAY_MAX_QUERY_BYTES)",
@@ -144,6 +144,7 @@ impl Gate {
             )));
         }
         let header_bytes: usize = request
+            .head()
             .headers()
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len())
@@ -170,7 +171,7 @@ pub enum Admission {
 
 impl Gate {
     /// Checks one request: its size, who sends it, that caller's quota, and admin-only paths.
-    pub fn admit(&self, request: &ServiceRequest) -> Admission {
+    pub fn admit(&self, request: &impl Incoming) -> Admission {
         if let Err(error) = self.check_size(request) {
             return Admission::Refused(error, None);
         }

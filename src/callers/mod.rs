@@ -72,7 +72,12 @@ impl Caller {
         if let Some(caller) = request.extensions().get::<Caller>() {
             return caller.clone();
         }
-        let ip = request.peer_addr().map(|addr| addr.ip().to_canonical());
+        Self::from_peer(request.peer_addr())
+    }
+
+    /// The caller named by its peer address alone (admin only from loopback).
+    pub fn from_peer(peer: Option<std::net::SocketAddr>) -> Caller {
+        let ip = peer.map(|addr| addr.ip().to_canonical());
         Caller {
             name: ip.into(),
             admin: ip.is_some_and(|ip| ip.is_loopback()),

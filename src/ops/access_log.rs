@@ -12,7 +12,7 @@ use actix_web::Error;
 use metrics::{Counter, Histogram};
 use pin_project_lite::pin_project;
 
-use crate::callers::Caller;
+use crate::callers::{Caller, CallerName};
 
 /// The log target of access lines (`RUST_LOG=camlytics_gateway::access=info`).
 pub const TARGET: &str = "camlytics_gateway::access";
@@ -177,45 +177,101 @@ where
 
 /// Writes the access line of one answer, when access lines are enabled at its level.
 fn log_answer<B>(response: &ServiceResponse<B>, route: &str, status: u16, took: Duration) {
-    // Probes and scrapes that succeed would otherwise flood the log every few seconds.
-    let level = if status < 400 && matches!(route, "/healthz" | "/readyz" | "/metrics") {
-        log::Level::Debug
-    } else {
-        log::Level::Info
-    };
-    if !log::log_enabled!(target: TARGET, level) {
-        return;
-    }
     let request = response.request();
-    let caller = Caller::of(request).name;
-    let cache = response
-        .headers()
-        .get("cache-status")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
-    let ms = took.as_secs_f64() * 1000.0;
-    if JSON.load(Ordering::Relaxed) {
-        let line = serde_json::json!({
-            "caller": caller.to_string(),
-            "method": request.method().as_str(),
-            "path": request.path(),
-            "query": request.query_string(),
-            "route": route,
-            "status": status,
-            "cache": cache,
-            "ms": (ms * 1000.0).round() / 1000.0,
-        });
-        log::log!(target: TARGET, level, "{line}");
-    } else {
-        log::log!(
-            target: TARGET,
-            level,
-            "{caller} \"{} {}{}{}\" {status} route={route} cache=\"{cache}\" {ms:.2}ms",
-            request.method(),
-            request.path(),
-            if request.query_string().is_empty() { "" } else { "?" },
-            request.query_string(),
-        );
+    let line = AccessLine {
+        method: request.method().as_str(),
+        path: request.path(),
+        query: request.query_string(),
+        route,
+        status,
+        cache: response
+            .headers()
+            .get("cache-status")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-"),
+        took,
+    };
+    line.write(|| Caller::of(request).name);
+}
+
+/// Counts and logs an answer made outside actix-web's `App` (the front door's fast path), as [`Observe`]
+/// does for every other answer.
+pub fn observe_answer(
+    head: &actix_web::dev::RequestHead,
+    caller: impl FnOnce() -> CallerName,
+    status: u16,
+    cache: &str,
+    took: Duration,
+) {
+    let path = head.uri.path();
+    let route = route_index(path);
+    record(route, status, took.as_secs_f64());
+    let line = AccessLine {
+        method: head.method.as_str(),
+        path,
+        query: head.uri.query().unwrap_or_default(),
+        route: label(route),
+        status,
+        cache,
+        took,
+    };
+    line.write(caller);
+}
+
+/// What one access line says.
+struct AccessLine<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    route: &'a str,
+    status: u16,
+    cache: &'a str,
+    took: Duration,
+}
+
+impl AccessLine<'_> {
+    /// Writes the line when access lines are enabled at its level; `caller` is worked out only then.
+    fn write(&self, caller: impl FnOnce() -> CallerName) {
+        let Self {
+            method,
+            path,
+            query,
+            route,
+            status,
+            cache,
+            took,
+        } = self;
+        // Probes and scrapes that succeed would otherwise flood the log every few seconds.
+        let level = if *status < 400 && matches!(*route, "/healthz" | "/readyz" | "/metrics") {
+            log::Level::Debug
+        } else {
+            log::Level::Info
+        };
+        if !log::log_enabled!(target: TARGET, level) {
+            return;
+        }
+        let caller = caller();
+        let ms = took.as_secs_f64() * 1000.0;
+        if JSON.load(Ordering::Relaxed) {
+            let line = serde_json::json!({
+                "caller": caller.to_string(),
+                "method": method,
+                "path": path,
+                "query": query,
+                "route": route,
+                "status": status,
+                "cache": cache,
+                "ms": (ms * 1000.0).round() / 1000.0,
+            });
+            log::log!(target: TARGET, level, "{line}");
+        } else {
+            log::log!(
+                target: TARGET,
+                level,
+                "{caller} \"{method} {path}{}{query}\" {status} route={route} cache=\"{cache}\" {ms:.2}ms",
+                if query.is_empty() { "" } else { "?" },
+            );
+        }
     }
 }
 

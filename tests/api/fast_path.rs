@@ -128,3 +128,20 @@ async fn a_list_asked_for_by_the_same_target_is_still_refreshed_ahead() {
     );
     assert_eq!(app.cloud.requests_per_path("/service/api/v1/triggers"), 2);
 }
+
+#[actix_web::test]
+async fn a_repeated_request_still_needs_a_known_token() {
+    use crate::callers::{bearer, pairs, token_config};
+    let app = spawn_app_with(token_config("dash:dash-token-1", 1000.0, 1000)).await;
+    let url = format!("{}{TOTALS}", app.api);
+    let good = bearer("dash-token-1");
+    for _ in 0..3 {
+        assert_eq!(app.get_url(&url, &pairs(&good)).await.status, 200);
+    }
+    let wrong = bearer("not-a-token");
+    let refused = app.get_url(&url, &pairs(&wrong)).await;
+    assert_eq!(refused.status, 401);
+    assert!(header(&refused, "www-authenticate").contains("invalid_token"));
+    assert_eq!(app.get_url(&url, &[]).await.status, 401);
+    assert_eq!(app.cloud.requests_per_path(TOTALS_UPSTREAM), 1);
+}
