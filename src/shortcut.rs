@@ -1,5 +1,6 @@
 //! The future of a middleware that either answers a request itself or passes it on, touching up the inner
-//! answer on its way back. Hand-written middleware uses it instead of `from_fn`, which boxes per request.
+//! answer on its way back. The gate's hand-written middleware uses it instead of `from_fn`, which boxes per
+//! request.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,11 +16,6 @@ use pin_project_lite::pin_project;
 pub trait Finish {
     /// Adds to the answer's headers.
     fn finish(self, headers: &mut HeaderMap);
-}
-
-/// Nothing to add.
-impl Finish for () {
-    fn finish(self, _: &mut HeaderMap) {}
 }
 
 pin_project! {
