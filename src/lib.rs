@@ -11,7 +11,6 @@ pub mod header_text;
 pub mod ops;
 pub mod secret;
 pub mod settings;
-pub mod shortcut;
 pub mod simulator;
 pub mod startup;
 pub mod upstream;

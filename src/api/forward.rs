@@ -1,6 +1,7 @@
 //! The path every API route shares: validate the query, then answer from the cache or the cloud.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -39,7 +40,13 @@ pub async fn forward(
             })
             .await?;
         let body = CachedBody::new(answer.body);
-        return Ok(respond(request.headers(), &body, &Served::Bypass, None));
+        return Ok(respond(
+            request.headers(),
+            &body,
+            &Served::Bypass,
+            None,
+            Instant::now(),
+        ));
     };
     let lookup = cache
         .get(
@@ -72,5 +79,6 @@ pub async fn forward(
         &body,
         &lookup.served,
         Some(&lookup.entry),
+        Instant::now(),
     ))
 }

@@ -99,11 +99,19 @@ impl<S> FrontDoorService<S> {
         {
             return None;
         }
-        let hot = self.cache.find_hot(request.path(), request.query())?;
+        let hot = self
+            .cache
+            .find_hot(request.path(), request.query(), started)?;
         let (mut answer, decision, caller) = match self.gate.admit(request) {
             Admission::Admitted(caller, decision) => {
                 self.cache.count_hit(hot.class);
-                let answer = respond(head.headers(), &hot.body, &Served::Hit, Some(&hot.entry));
+                let answer = respond(
+                    head.headers(),
+                    &hot.body,
+                    &Served::Hit,
+                    Some(&hot.entry),
+                    started,
+                );
                 (answer, Some(decision), Some(caller))
             }
             Admission::Refused(error, decision) => (error.error_response(), decision, None),

@@ -64,14 +64,13 @@ mod tests {
 
     use super::*;
 
+    fn entry(fresh_for: Duration) -> Entry {
+        Entry::new(Bytes::from_static(b"{}"), fresh_for, Duration::ZERO, false)
+    }
+
     #[test]
     fn hit_fields_follow_the_entrys_age_second_by_second() {
-        let entry = Entry::new(
-            Bytes::from_static(b"{}"),
-            Duration::from_secs(60),
-            Duration::ZERO,
-            false,
-        );
+        let entry = entry(Duration::from_secs(60));
         let start = Instant::now();
         let first = entry.hit_fields(start);
         assert_eq!(first.age, "0");
@@ -84,12 +83,7 @@ mod tests {
 
     #[test]
     fn max_age_never_promises_more_than_is_left_in_the_current_second() {
-        let entry = Entry::new(
-            Bytes::from_static(b"{}"),
-            Duration::from_millis(1500),
-            Duration::ZERO,
-            false,
-        );
+        let entry = entry(Duration::from_millis(1500));
         let start = Instant::now();
         for millis in [0, 300, 700, 999] {
             let fields =

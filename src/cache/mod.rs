@@ -123,10 +123,10 @@ impl ResponseCache {
         &self.settings
     }
 
-    /// The fresh answer last served for the request target `path?query`; `None` sends the request the
-    /// full way (routing, validation, lookup).
-    pub fn find_hot(&self, path: &str, query: &str) -> Option<HotAnswer> {
-        self.hot.find(path, query, Instant::now())
+    /// The answer last served for the request target `path?query`, if still fresh and current at `now`;
+    /// `None` sends the request the full way (routing, validation, lookup).
+    pub fn find_hot(&self, path: &str, query: &str, now: Instant) -> Option<HotAnswer> {
+        self.hot.find(path, query, now)
     }
 
     /// Counts a hit of `class` answered at the front door.

@@ -33,14 +33,14 @@ const ACCEPT_ENCODING_VARIES: HeaderValue = HeaderValue::from_static("Accept-Enc
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
-/// The answer for a body served from an entry (or, without one, a body that was not cached).
+/// The answer, at `now`, for a body served from an entry (or, without one, a body that was not cached).
 pub fn respond(
     headers: &HeaderMap,
     body: &CachedBody,
     served: &Served,
     entry: Option<&Entry>,
+    now: Instant,
 ) -> HttpResponse {
-    let now = Instant::now();
     let accept = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())

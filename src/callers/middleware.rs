@@ -4,27 +4,19 @@
 //!
 //! [`Caller`]: super::Caller
 
-use std::future::{ready, Ready};
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::header::HeaderMap;
 use actix_web::{Error, HttpMessage};
+use pin_project_lite::pin_project;
 
 use super::gate::{Admission, Gate};
 use super::headers;
 use super::limiter::Decision;
-use crate::shortcut::{Finish, Shortcut};
-
-/// Admitted answers carry the caller's rate-limit fields (open paths have none).
-impl Finish for Option<Decision> {
-    fn finish(self, fields: &mut HeaderMap) {
-        if let Some(decision) = self {
-            headers::insert(fields, &decision);
-        }
-    }
-}
 
 /// The middleware factory: `App::new().wrap(GateLayer::new(gate))`.
 pub struct GateLayer {
@@ -68,7 +60,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B, BoxBody>>;
     type Error = Error;
-    type Future = Shortcut<S::Future, Option<Decision>>;
+    type Future = GateFuture<S::Future>;
 
     forward_ready!(service);
 
@@ -86,9 +78,48 @@ where
                 if let Some(decision) = &decision {
                     headers::insert(response.headers_mut(), decision);
                 }
-                return Shortcut::answered(response);
+                return GateFuture::Refused {
+                    response: Some(response),
+                };
             }
         };
-        Shortcut::passed(self.service.call(request), decision)
+        GateFuture::Passed {
+            inner: self.service.call(request),
+            decision,
+        }
+    }
+}
+
+pin_project! {
+    /// A refusal answered by the gate, or an admitted request on its way through.
+    #[project = GateFutureProjection]
+    pub enum GateFuture<F> {
+        /// Refused here.
+        Refused { response: Option<ServiceResponse<BoxBody>> },
+        /// Passed on; admitted answers get the caller's rate-limit fields (open paths have none).
+        Passed { #[pin] inner: F, decision: Option<Decision> },
+    }
+}
+
+impl<F, B> Future for GateFuture<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B, BoxBody>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            GateFutureProjection::Refused { response } => {
+                let response = response.take().expect("polled after completion");
+                Poll::Ready(Ok(response.map_into_right_body()))
+            }
+            GateFutureProjection::Passed { inner, decision } => {
+                let mut response = std::task::ready!(inner.poll(cx))?;
+                if let Some(decision) = decision.take() {
+                    headers::insert(response.headers_mut(), &decision);
+                }
+                Poll::Ready(Ok(response.map_into_left_body()))
+            }
+        }
     }
 }
