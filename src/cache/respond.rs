@@ -51,7 +51,8 @@ pub fn respond(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|tags| body.matches(tags));
     // Headers go straight into the map, with fixed names and values made once where they can be:
-    // the builder's by-name insertion parses every name on every answer.
+    // the builder's by-name insertion parses every name on every answer. The map is new and every name
+    // below is distinct, so `append` is `insert` without handing back a (never present) previous value.
     let mut answer = if not_modified {
         HttpResponse::with_body(StatusCode::NOT_MODIFIED, BoxBody::new(()))
     } else {
@@ -64,23 +65,23 @@ pub fn respond(
                 Served::Hit => entry.hit_fields(now),
                 _ => FreshnessFields::new(served, entry, now),
             };
-            fields.insert(CACHE_STATUS, freshness.cache_status);
-            fields.insert(header::AGE, freshness.age);
-            fields.insert(header::CACHE_CONTROL, freshness.cache_control);
+            fields.append(CACHE_STATUS, freshness.cache_status);
+            fields.append(header::AGE, freshness.age);
+            fields.append(header::CACHE_CONTROL, freshness.cache_control);
         }
         None => {
-            fields.insert(CACHE_STATUS, served.header(0));
-            fields.insert(header::CACHE_CONTROL, NO_CACHE);
+            fields.append(CACHE_STATUS, served.header(0));
+            fields.append(header::CACHE_CONTROL, NO_CACHE);
         }
     }
-    fields.insert(header::ETAG, body.etag(coding).clone());
-    fields.insert(header::VARY, ACCEPT_ENCODING_VARIES);
+    fields.append(header::ETAG, body.etag(coding).clone());
+    fields.append(header::VARY, ACCEPT_ENCODING_VARIES);
     if not_modified {
         return answer;
     }
     if let Some(token) = coding.token() {
-        fields.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+        fields.append(header::CONTENT_ENCODING, HeaderValue::from_static(token));
     }
-    fields.insert(header::CONTENT_TYPE, JSON);
+    fields.append(header::CONTENT_TYPE, JSON);
     answer
 }

@@ -1,6 +1,8 @@
 //! The IETF rate-limit fields (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy` says the pace,
 //! `RateLimit` says what is left of it. Both go on every limited answer, allowed or not.
 
+use std::cell::RefCell;
+
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::limiter::Decision;
@@ -32,10 +34,30 @@ pub fn policy(quota: CallerQuota) -> String {
 pub fn remaining(decision: &Decision) -> HeaderValue {
     let reset = decision.reset;
     let seconds = reset.as_secs() + u64::from(reset.subsec_nanos() > 0);
+    LAST_REMAINING.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((r, t, value)) if (*r, *t) == (decision.remaining, seconds) => value.clone(),
+            _ => {
+                let value = remaining_value(decision.remaining, seconds);
+                *last = Some((decision.remaining, seconds, value.clone()));
+                value
+            }
+        }
+    })
+}
+
+thread_local! {
+    /// The last `RateLimit` value this thread wrote. A caller under its quota sees the same `r` and `t` on
+    /// every answer (a full burst less one, back within a second), so most answers reuse it.
+    static LAST_REMAINING: RefCell<Option<(u32, u64, HeaderValue)>> = const { RefCell::new(None) };
+}
+
+fn remaining_value(remaining: u32, seconds: u64) -> HeaderValue {
     let (mut r, mut t) = (itoa::Buffer::new(), itoa::Buffer::new());
     joined(&[
         "\"caller\";r=",
-        r.format(decision.remaining),
+        r.format(remaining),
         ";t=",
         t.format(seconds),
     ])
@@ -75,17 +97,31 @@ mod tests {
         );
     }
 
-    #[test]
-    fn remaining_rounds_the_reset_up_to_whole_seconds() {
-        let decision = Decision {
+    fn decision(remaining: u32, reset: Duration) -> Decision {
+        Decision {
             pace: std::sync::Arc::new(super::super::limiter::Pace {
                 quota: CallerQuota { rps: 1.0, burst: 2 },
                 policy: HeaderValue::from_static(""),
             }),
-            remaining: 0,
-            reset: Duration::from_millis(1200),
-            retry_after: Some(Duration::from_millis(200)),
-        };
+            remaining,
+            reset,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn remaining_rounds_the_reset_up_to_whole_seconds() {
+        let decision = decision(0, Duration::from_millis(1200));
         assert_eq!(remaining(&decision), "\"caller\";r=0;t=2");
+    }
+
+    #[test]
+    fn a_reused_remaining_value_changes_as_soon_as_either_number_does() {
+        let second = Duration::from_secs(1);
+        assert_eq!(remaining(&decision(5, second)), "\"caller\";r=5;t=1");
+        assert_eq!(remaining(&decision(5, second)), "\"caller\";r=5;t=1");
+        assert_eq!(remaining(&decision(4, second)), "\"caller\";r=4;t=1");
+        assert_eq!(remaining(&decision(4, 2 * second)), "\"caller\";r=4;t=2");
+        assert_eq!(remaining(&decision(5, second)), "\"caller\";r=5;t=1");
     }
 }
