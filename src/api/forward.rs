@@ -6,10 +6,11 @@ use std::time::Instant;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::params::{validate, RouteSpec};
+use crate::cache::asked::Asked;
 use crate::cache::body::CachedBody;
 use crate::cache::dimensions::effective_filter;
 use crate::cache::policy::{plan, Class};
-use crate::cache::respond::{respond, wants_revalidation};
+use crate::cache::respond::respond;
 use crate::cache::status::Served;
 use crate::cache::ResponseCache;
 use crate::callers::Caller;
@@ -23,6 +24,7 @@ pub async fn forward(
     request: &HttpRequest,
 ) -> Result<HttpResponse, GatewayError> {
     let params = validate(spec, request.query_string())?;
+    let asked = Asked::read(request.headers());
     let upstream = request
         .app_data::<web::Data<UpstreamClient>>()
         .ok_or_else(|| GatewayError::OutOfService("the gateway has no upstream client".into()))?;
@@ -41,7 +43,7 @@ pub async fn forward(
             .await?;
         let body = CachedBody::new(answer.body);
         return Ok(respond(
-            request.headers(),
+            &asked,
             &body,
             &Served::Bypass,
             None,
@@ -49,12 +51,9 @@ pub async fn forward(
         ));
     };
     let lookup = cache
-        .get(
-            &plan,
-            wants_revalidation(request.headers()),
-            upstream,
-            || Caller::of(request).name.to_string(),
-        )
+        .get(&plan, asked.revalidate, upstream, || {
+            Caller::of(request).name.to_string()
+        })
         .await?;
     let body: Arc<CachedBody> = match (plan.class, effective_filter(spec.endpoint, &params)) {
         (Class::Dimensions, Some((field, wanted))) => {
@@ -75,7 +74,7 @@ pub async fn forward(
         &body,
     );
     Ok(respond(
-        request.headers(),
+        &asked,
         &body,
         &lookup.served,
         Some(&lookup.entry),

@@ -12,12 +12,13 @@ use std::time::Instant;
 use actix_http::{Request, Response};
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{AppConfig, Service, ServiceFactory, ServiceResponse};
-use actix_web::http::{header, Method};
+use actix_web::http::Method;
 use actix_web::{Error, ResponseError};
 use futures_util::future::LocalBoxFuture;
 use pin_project_lite::pin_project;
 
-use super::respond::{respond, wants_revalidation, CACHE_STATUS};
+use super::asked::Asked;
+use super::respond::{respond, CACHE_STATUS};
 use super::status::Served;
 use super::ResponseCache;
 use crate::callers::address::Incoming;
@@ -93,10 +94,11 @@ impl<S> FrontDoorService<S> {
     fn answer(&self, request: &Request) -> Option<Response<BoxBody>> {
         let started = Instant::now();
         let head = request.head();
-        if head.method != Method::GET
-            || (self.cors && head.headers().contains_key(header::ORIGIN))
-            || wants_revalidation(head.headers())
-        {
+        if head.method != Method::GET {
+            return None;
+        }
+        let asked = Asked::read(head.headers());
+        if asked.revalidate || (self.cors && asked.origin) {
             return None;
         }
         let hot = self
@@ -105,13 +107,7 @@ impl<S> FrontDoorService<S> {
         let (mut answer, decision, caller) = match self.gate.admit(request) {
             Admission::Admitted(caller, decision) => {
                 self.cache.count_hit(hot.class);
-                let answer = respond(
-                    head.headers(),
-                    &hot.body,
-                    &Served::Hit,
-                    Some(&hot.entry),
-                    started,
-                );
+                let answer = respond(&asked, &hot.body, &Served::Hit, Some(&hot.entry), started);
                 (answer, Some(decision), Some(caller))
             }
             Admission::Refused(error, decision) => (error.error_response(), decision, None),

@@ -4,6 +4,7 @@
 //! normalised query. Concurrent identical loads are coalesced (moka's `try_get_with`), lists in use are
 //! refreshed ahead in the background, and a stale copy covers a cloud outage.
 
+pub mod asked;
 pub mod backoff;
 pub mod body;
 pub mod dimensions;

@@ -4,28 +4,15 @@
 use std::time::Instant;
 
 use actix_web::body::BoxBody;
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
+use super::asked::Asked;
 use super::body::{CachedBody, Encoding};
 use super::entry::Entry;
 use super::freshness_fields::FreshnessFields;
 use super::status::Served;
-
-/// Whether the caller asked to skip fresh copies (`Cache-Control: no-cache` or `max-age=0`, or `Pragma: no-cache`).
-pub fn wants_revalidation(headers: &HeaderMap) -> bool {
-    let says = |name: header::HeaderName, what: &[&str]| {
-        headers.get_all(name).any(|value| {
-            value.to_str().is_ok_and(|v| {
-                v.split(',')
-                    .map(|d| d.trim().to_ascii_lowercase())
-                    .any(|d| what.contains(&d.as_str()))
-            })
-        })
-    };
-    says(header::CACHE_CONTROL, &["no-cache", "max-age=0"]) || says(header::PRAGMA, &["no-cache"])
-}
 
 /// `Cache-Status`, the RFC 9211 field.
 pub const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
@@ -35,21 +22,14 @@ const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
 /// The answer, at `now`, for a body served from an entry (or, without one, a body that was not cached).
 pub fn respond(
-    headers: &HeaderMap,
+    asked: &Asked,
     body: &CachedBody,
     served: &Served,
     entry: Option<&Entry>,
     now: Instant,
 ) -> HttpResponse {
-    let accept = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let (coding, bytes) = body.encoded(Encoding::negotiate(accept));
-    let not_modified = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| body.matches(tags));
+    let (coding, bytes) = body.encoded(Encoding::negotiate(asked.accept_encoding));
+    let not_modified = asked.if_none_match.is_some_and(|tags| body.matches(tags));
     // Headers go straight into the map, with fixed names and values made once where they can be:
     // the builder's by-name insertion parses every name on every answer. The map is new and every name
     // below is distinct, so `append` is `insert` without handing back a (never present) previous value.

@@ -63,10 +63,12 @@ fn remaining_value(remaining: u32, seconds: u64) -> HeaderValue {
     ])
 }
 
-/// Puts both fields on an answer; the policy was written out once, with the pace.
+/// Puts both fields on an answer; the policy was written out once, with the pace. The gate is the only
+/// writer of these fields and writes them once per answer, so they are appended (cheaper than `insert`,
+/// which hands back any previous value).
 pub fn insert(headers: &mut HeaderMap, decision: &Decision) {
-    headers.insert(RATELIMIT_POLICY, decision.pace.policy.clone());
-    headers.insert(RATELIMIT, remaining(decision));
+    headers.append(RATELIMIT_POLICY, decision.pace.policy.clone());
+    headers.append(RATELIMIT, remaining(decision));
 }
 
 #[cfg(test)]
