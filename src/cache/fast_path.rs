@@ -18,7 +18,7 @@ use futures_util::future::LocalBoxFuture;
 use pin_project_lite::pin_project;
 
 use super::asked::Asked;
-use super::respond::{respond, CACHE_STATUS};
+use super::respond::respond;
 use super::status::Served;
 use super::ResponseCache;
 use crate::callers::address::Incoming;
@@ -117,11 +117,6 @@ impl<S> FrontDoorService<S> {
         if let Some(decision) = &decision {
             headers::insert(answer.headers_mut(), decision);
         }
-        let cache = answer
-            .headers()
-            .get(CACHE_STATUS)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
         observe_answer(
             head,
             || {
@@ -130,7 +125,7 @@ impl<S> FrontDoorService<S> {
                     .name
             },
             answer.status().as_u16(),
-            cache,
+            answer.headers(),
             started.elapsed(),
         );
         Some(answer.into())

@@ -41,7 +41,7 @@ pub struct HotAnswer {
 /// Request targets (path and raw query) and what they were last answered with.
 #[derive(Debug)]
 pub struct HotAnswers {
-    by_target: DashMap<Box<str>, Remembered, foldhash::fast::RandomState>,
+    by_target: DashMap<Box<[u8]>, Remembered, foldhash::fast::RandomState>,
 }
 
 impl Default for HotAnswers {
@@ -57,7 +57,7 @@ fn target_key<'b>(
     buffer: &'b mut [u8; MAX_TARGET_BYTES],
     path: &str,
     query: &str,
-) -> Option<&'b str> {
+) -> Option<&'b [u8]> {
     let length = path.len() + 1 + query.len();
     if length > MAX_TARGET_BYTES {
         return None;
@@ -65,8 +65,7 @@ fn target_key<'b>(
     buffer[..path.len()].copy_from_slice(path.as_bytes());
     buffer[path.len()] = b'?';
     buffer[path.len() + 1..length].copy_from_slice(query.as_bytes());
-    // Two strings and an ASCII byte: always UTF-8.
-    std::str::from_utf8(&buffer[..length]).ok()
+    Some(&buffer[..length])
 }
 
 impl HotAnswers {

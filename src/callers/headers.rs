@@ -101,10 +101,7 @@ mod tests {
 
     fn decision(remaining: u32, reset: Duration) -> Decision {
         Decision {
-            pace: std::sync::Arc::new(super::super::limiter::Pace {
-                quota: CallerQuota { rps: 1.0, burst: 2 },
-                policy: HeaderValue::from_static(""),
-            }),
+            pace: super::super::limiter::Pace::new(CallerQuota { rps: 1.0, burst: 2 }),
             remaining,
             reset,
             retry_after: None,

@@ -41,12 +41,16 @@ pub struct Pace {
     pub quota: CallerQuota,
     /// Its `RateLimit-Policy` value.
     pub policy: HeaderValue,
+    /// Time between two requests at the sustained rate: one used unit of the burst comes back per period.
+    pub period: Duration,
 }
 
 impl Pace {
-    fn new(quota: CallerQuota) -> Arc<Self> {
+    /// The pace of `quota`, with its policy field written out.
+    pub fn new(quota: CallerQuota) -> Arc<Self> {
         Arc::new(Self {
             quota,
+            period: Duration::from_secs_f64(1.0 / quota.rps),
             // Built from numbers and fixed text, so always a valid header value.
             policy: HeaderValue::from_str(&headers::policy(quota))
                 .unwrap_or(HeaderValue::from_static("")),
@@ -146,9 +150,8 @@ fn governor_quota(quota: CallerQuota) -> Quota {
 }
 
 fn decide(pace: &Arc<Pace>, checked: Checked, now: <DefaultClock as Clock>::Instant) -> Decision {
-    let quota = pace.quota;
+    let (quota, period) = (pace.quota, pace.period);
     let pace = pace.clone();
-    let period = Duration::from_secs_f64(1.0 / quota.rps);
     match checked {
         Ok(state) => {
             let remaining = state.remaining_burst_capacity();

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::HeaderMap;
 use actix_web::Error;
 use metrics::{Counter, Histogram};
 use pin_project_lite::pin_project;
@@ -184,11 +185,7 @@ fn log_answer<B>(response: &ServiceResponse<B>, route: &str, status: u16, took: 
         query: request.query_string(),
         route,
         status,
-        cache: response
-            .headers()
-            .get("cache-status")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-"),
+        answer_headers: response.headers(),
         took,
     };
     line.write(|| Caller::of(request).name);
@@ -200,7 +197,7 @@ pub fn observe_answer(
     head: &actix_web::dev::RequestHead,
     caller: impl FnOnce() -> CallerName,
     status: u16,
-    cache: &str,
+    answer_headers: &HeaderMap,
     took: Duration,
 ) {
     let path = head.uri.path();
@@ -212,7 +209,7 @@ pub fn observe_answer(
         query: head.uri.query().unwrap_or_default(),
         route: label(route),
         status,
-        cache,
+        answer_headers,
         took,
     };
     line.write(caller);
@@ -225,7 +222,8 @@ struct AccessLine<'a> {
     query: &'a str,
     route: &'a str,
     status: u16,
-    cache: &'a str,
+    /// The answer's fields, for its `Cache-Status` (read only when the line is written).
+    answer_headers: &'a HeaderMap,
     took: Duration,
 }
 
@@ -238,7 +236,7 @@ impl AccessLine<'_> {
             query,
             route,
             status,
-            cache,
+            answer_headers,
             took,
         } = self;
         // Probes and scrapes that succeed would otherwise flood the log every few seconds.
@@ -251,6 +249,10 @@ impl AccessLine<'_> {
             return;
         }
         let caller = caller();
+        let cache = answer_headers
+            .get("cache-status")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
         let ms = took.as_secs_f64() * 1000.0;
         if JSON.load(Ordering::Relaxed) {
             let line = serde_json::json!({
