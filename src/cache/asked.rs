@@ -1,16 +1,17 @@
 //! What a caller's request headers ask of a cached answer, read in one pass over them: a hit would
 //! otherwise look each of these fields up by name, and most requests carry none of them.
 
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 
 /// The caller's cache-related request fields.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct Asked<'a> {
     /// `Cache-Control: no-cache` or `max-age=0`, or `Pragma: no-cache`: skip fresh copies.
     pub revalidate: bool,
-    /// The first `Accept-Encoding` value (empty without one).
+    /// The first `Accept-Encoding` line (empty without one, or when it is not text).
     pub accept_encoding: &'a str,
-    /// The first `If-None-Match` value.
+    /// The first `If-None-Match` line. A tag on a later line is not seen: the answer is then a full 200
+    /// rather than a 304, which is safe.
     pub if_none_match: Option<&'a str>,
     /// Whether an `Origin` was sent (a browser's cross-origin request).
     pub origin: bool,
@@ -23,9 +24,9 @@ impl<'a> Asked<'a> {
         let (mut encoding_seen, mut tags_seen) = (false, false);
         for (name, value) in headers.iter() {
             if name == header::CACHE_CONTROL {
-                asked.revalidate |= names_directive(value.to_str(), &["no-cache", "max-age=0"]);
+                asked.revalidate |= names_directive(value, &["no-cache", "max-age=0"]);
             } else if name == header::PRAGMA {
-                asked.revalidate |= names_directive(value.to_str(), &["no-cache"]);
+                asked.revalidate |= names_directive(value, &["no-cache"]);
             } else if name == header::ACCEPT_ENCODING && !encoding_seen {
                 encoding_seen = true;
                 asked.accept_encoding = value.to_str().unwrap_or_default();
@@ -41,8 +42,8 @@ impl<'a> Asked<'a> {
 }
 
 /// Whether a comma-separated field value holds one of `directives` (case-insensitive).
-fn names_directive<E>(value: Result<&str, E>, directives: &[&str]) -> bool {
-    value.is_ok_and(|value| {
+fn names_directive(value: &HeaderValue, directives: &[&str]) -> bool {
+    value.to_str().is_ok_and(|value| {
         value.split(',').map(str::trim).any(|d| {
             directives
                 .iter()
@@ -53,7 +54,7 @@ fn names_directive<E>(value: Result<&str, E>, directives: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use actix_web::http::header::{HeaderName, HeaderValue};
+    use actix_web::http::header::HeaderName;
 
     use super::*;
 
@@ -84,6 +85,25 @@ mod tests {
         }
         let map = headers(&[(header::CACHE_CONTROL, "max-age=10, no-store")]);
         assert!(!Asked::read(&map).revalidate);
+    }
+
+    #[test]
+    fn pragma_max_age_zero_does_not_ask_for_revalidation() {
+        let map = headers(&[(header::PRAGMA, "max-age=0")]);
+        assert!(!Asked::read(&map).revalidate);
+    }
+
+    #[test]
+    fn only_the_first_accept_encoding_and_if_none_match_lines_are_read() {
+        let map = headers(&[
+            (header::ACCEPT_ENCODING, "identity"),
+            (header::ACCEPT_ENCODING, "gzip"),
+            (header::IF_NONE_MATCH, "\"first\""),
+            (header::IF_NONE_MATCH, "\"second\""),
+        ]);
+        let asked = Asked::read(&map);
+        assert_eq!(asked.accept_encoding, "identity");
+        assert_eq!(asked.if_none_match, Some("\"first\""));
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl<S> FrontDoorService<S> {
             Admission::Open => return None,
         };
         if let Some(decision) = &decision {
-            headers::insert(answer.headers_mut(), decision);
+            headers::append(answer.headers_mut(), decision);
         }
         observe_answer(
             head,

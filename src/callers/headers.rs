@@ -49,7 +49,8 @@ pub fn remaining(decision: &Decision) -> HeaderValue {
 
 thread_local! {
     /// The last `RateLimit` value this thread wrote. A caller under its quota sees the same `r` and `t` on
-    /// every answer (a full burst less one, back within a second), so most answers reuse it.
+    /// every answer (a full burst less one, back within a second), so most answers reuse it. The key must
+    /// hold everything [`remaining_value`] reads.
     static LAST_REMAINING: RefCell<Option<(u32, u64, HeaderValue)>> = const { RefCell::new(None) };
 }
 
@@ -63,10 +64,14 @@ fn remaining_value(remaining: u32, seconds: u64) -> HeaderValue {
     ])
 }
 
-/// Puts both fields on an answer; the policy was written out once, with the pace. The gate is the only
+/// Adds both fields to an answer; the policy was written out once, with the pace. The gate is the only
 /// writer of these fields and writes them once per answer, so they are appended (cheaper than `insert`,
 /// which hands back any previous value).
-pub fn insert(headers: &mut HeaderMap, decision: &Decision) {
+pub fn append(headers: &mut HeaderMap, decision: &Decision) {
+    debug_assert!(
+        !headers.contains_key(RATELIMIT) && !headers.contains_key(RATELIMIT_POLICY),
+        "the rate-limit fields are written once per answer"
+    );
     headers.append(RATELIMIT_POLICY, decision.pace.policy.clone());
     headers.append(RATELIMIT, remaining(decision));
 }
@@ -117,8 +122,14 @@ mod tests {
     #[test]
     fn a_reused_remaining_value_changes_as_soon_as_either_number_does() {
         let second = Duration::from_secs(1);
-        assert_eq!(remaining(&decision(5, second)), "\"caller\";r=5;t=1");
-        assert_eq!(remaining(&decision(5, second)), "\"caller\";r=5;t=1");
+        let first = remaining(&decision(5, second));
+        let again = remaining(&decision(5, second));
+        assert_eq!(first, "\"caller\";r=5;t=1");
+        assert_eq!(
+            first.as_bytes().as_ptr(),
+            again.as_bytes().as_ptr(),
+            "the same value is reused, not written again"
+        );
         assert_eq!(remaining(&decision(4, second)), "\"caller\";r=4;t=1");
         assert_eq!(remaining(&decision(4, 2 * second)), "\"caller\";r=4;t=2");
         assert_eq!(remaining(&decision(5, second)), "\"caller\";r=5;t=1");

@@ -42,12 +42,12 @@ pub struct Pace {
     /// Its `RateLimit-Policy` value.
     pub policy: HeaderValue,
     /// Time between two requests at the sustained rate: one used unit of the burst comes back per period.
-    pub period: Duration,
+    pub(crate) period: Duration,
 }
 
 impl Pace {
     /// The pace of `quota`, with its policy field written out.
-    pub fn new(quota: CallerQuota) -> Arc<Self> {
+    pub(crate) fn new(quota: CallerQuota) -> Arc<Self> {
         Arc::new(Self {
             quota,
             period: Duration::from_secs_f64(1.0 / quota.rps),

@@ -76,7 +76,7 @@ where
             Admission::Refused(error, decision) => {
                 let mut response = request.error_response(error);
                 if let Some(decision) = &decision {
-                    headers::insert(response.headers_mut(), decision);
+                    headers::append(response.headers_mut(), decision);
                 }
                 return GateFuture::Refused {
                     response: Some(response),
@@ -116,7 +116,7 @@ where
             GateFutureProjection::Passed { inner, decision } => {
                 let mut response = std::task::ready!(inner.poll(cx))?;
                 if let Some(decision) = decision.take() {
-                    headers::insert(response.headers_mut(), &decision);
+                    headers::append(response.headers_mut(), &decision);
                 }
                 Poll::Ready(Ok(response.map_into_left_body()))
             }

@@ -250,7 +250,7 @@ impl AccessLine<'_> {
         }
         let caller = caller();
         let cache = answer_headers
-            .get("cache-status")
+            .get(crate::cache::respond::CACHE_STATUS)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
         let ms = took.as_secs_f64() * 1000.0;

@@ -130,3 +130,29 @@ async fn the_limiter_stays_bounded_with_100000_distinct_client_addresses() {
     }
     assert!(limiter.len() <= 1, "{} keys left", limiter.len());
 }
+
+#[actix_web::test]
+async fn every_answer_carries_each_rate_limit_field_once() {
+    let app = spawn_app_with(token_config("alice:tok-a", 1.0, 3)).await;
+    let (url, alice) = (format!("{}/locations", app.api), bearer("tok-a"));
+    let miss = app.get_url(&url, &pairs(&alice)).await;
+    let hit = app.get_url(&url, &pairs(&alice)).await;
+    let etag = header(&miss, "etag");
+    let mut conditional = pairs(&alice);
+    conditional.push(("if-none-match", etag.as_str()));
+    let not_modified = app.get_url(&url, &conditional).await;
+    let refused = app.get_url(&url, &pairs(&alice)).await;
+    let statuses = [&miss, &hit, &not_modified, &refused].map(|a| a.status.as_u16());
+    assert_eq!(statuses, [200, 200, 304, 429]);
+    for answer in [&miss, &hit, &not_modified, &refused] {
+        for name in ["ratelimit", "ratelimit-policy"] {
+            assert_eq!(
+                answer.headers.get_all(name).count(),
+                1,
+                "{name} on a {}: {:?}",
+                answer.status,
+                answer.headers
+            );
+        }
+    }
+}
