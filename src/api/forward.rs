@@ -66,13 +66,9 @@ pub async fn forward(
         }
         _ => lookup.entry.body.clone(),
     };
-    cache.remember(
-        request.path(),
-        request.query_string(),
-        plan.class,
-        &lookup,
-        &body,
-    );
+    if let Some(target) = request.uri().path_and_query() {
+        cache.remember(target.as_str(), plan.class, &lookup, &body);
+    }
     Ok(respond(
         &asked,
         &body,

@@ -21,7 +21,6 @@ use super::asked::Asked;
 use super::respond::respond;
 use super::status::Served;
 use super::ResponseCache;
-use crate::callers::address::Incoming;
 use crate::callers::gate::{Admission, Gate};
 use crate::callers::headers;
 use crate::callers::Caller;
@@ -101,9 +100,8 @@ impl<S> FrontDoorService<S> {
         if asked.revalidate || (self.cors && asked.origin) {
             return None;
         }
-        let hot = self
-            .cache
-            .find_hot(request.path(), request.query(), started)?;
+        let target = head.uri.path_and_query()?.as_str();
+        let hot = self.cache.find_hot(target, started)?;
         let (mut answer, decision, caller) = match self.gate.admit(request) {
             Admission::Admitted(caller, decision) => {
                 self.cache.count_hit(hot.class);

@@ -52,41 +52,18 @@ impl Default for HotAnswers {
     }
 }
 
-/// `path?query` as one key, written into `buffer` (lookups need no allocation); `None` when too long.
-fn target_key<'b>(
-    buffer: &'b mut [u8; MAX_TARGET_BYTES],
-    path: &str,
-    query: &str,
-) -> Option<&'b [u8]> {
-    let length = path.len() + 1 + query.len();
-    if length > MAX_TARGET_BYTES {
-        return None;
-    }
-    buffer[..path.len()].copy_from_slice(path.as_bytes());
-    buffer[path.len()] = b'?';
-    buffer[path.len() + 1..length].copy_from_slice(query.as_bytes());
-    Some(&buffer[..length])
-}
-
 impl HotAnswers {
-    /// Remembers that `path?query` was answered from `entry` with `body`.
-    pub fn remember(
-        &self,
-        path: &str,
-        query: &str,
-        entry: &Arc<Entry>,
-        body: &Arc<CachedBody>,
-        class: Class,
-    ) {
-        let mut buffer = [0; MAX_TARGET_BYTES];
-        let Some(key) = target_key(&mut buffer, path, query) else {
+    /// Remembers that the request target `target` (path and raw query, as received) was answered from
+    /// `entry` with `body`.
+    pub fn remember(&self, target: &str, entry: &Arc<Entry>, body: &Arc<CachedBody>, class: Class) {
+        if target.len() > MAX_TARGET_BYTES {
             return;
-        };
+        }
         if self.by_target.len() >= CAPACITY {
             self.by_target.clear();
         }
         self.by_target.insert(
-            key.into(),
+            target.as_bytes().into(),
             Remembered {
                 entry: Arc::downgrade(entry),
                 body: Arc::downgrade(body),
@@ -95,12 +72,10 @@ impl HotAnswers {
         );
     }
 
-    /// The answer for `path?query`, if one is remembered and its entry is still fresh and current at `now`
+    /// The answer for `target`, if one is remembered and its entry is still fresh and current at `now`
     /// (and, for a list, not due for its refresh ahead, which the full path starts).
-    pub fn find(&self, path: &str, query: &str, now: Instant) -> Option<HotAnswer> {
-        let mut buffer = [0; MAX_TARGET_BYTES];
-        let key = target_key(&mut buffer, path, query)?;
-        let remembered = self.by_target.get(key)?;
+    pub fn find(&self, target: &str, now: Instant) -> Option<HotAnswer> {
+        let remembered = self.by_target.get(target.as_bytes())?;
         let entry = remembered.entry.upgrade()?;
         if !entry.serves_hot(now) {
             return None;
@@ -149,32 +124,29 @@ mod tests {
     fn a_remembered_target_is_found_until_its_entry_is_superseded() {
         let hot = HotAnswers::default();
         let fresh = entry(Duration::from_secs(60));
-        hot.remember("/t", "a=1", &fresh, &fresh.body, Class::Totals);
+        hot.remember("/t?a=1", &fresh, &fresh.body, Class::Totals);
         let now = Instant::now();
         assert!(
-            hot.find("/t", "a=1", now).is_none(),
+            hot.find("/t?a=1", now).is_none(),
             "the first hit of a second goes the full way"
         );
-        assert!(hot.find("/t", "a=1", now).is_some());
-        assert!(
-            hot.find("/t", "a=2", now).is_none(),
-            "only the exact target"
-        );
+        assert!(hot.find("/t?a=1", now).is_some());
+        assert!(hot.find("/t?a=2", now).is_none(), "only the exact target");
         fresh.supersede();
-        assert!(hot.find("/t", "a=1", now).is_none());
+        assert!(hot.find("/t?a=1", now).is_none());
     }
 
     #[test]
     fn an_entry_the_cache_dropped_or_that_expired_is_not_found() {
         let hot = HotAnswers::default();
         let dropped = entry(Duration::from_secs(60));
-        hot.remember("/t", "dropped", &dropped, &dropped.body, Class::Totals);
+        hot.remember("/t?dropped", &dropped, &dropped.body, Class::Totals);
         drop(dropped);
-        assert!(hot.find("/t", "dropped", Instant::now()).is_none());
+        assert!(hot.find("/t?dropped", Instant::now()).is_none());
         let expiring = entry(Duration::from_millis(10));
-        hot.remember("/t", "expiring", &expiring, &expiring.body, Class::Totals);
+        hot.remember("/t?expiring", &expiring, &expiring.body, Class::Totals);
         let later = Instant::now() + Duration::from_millis(20);
-        assert!(hot.find("/t", "expiring", later).is_none());
+        assert!(hot.find("/t?expiring", later).is_none());
     }
 
     #[test]
@@ -182,17 +154,11 @@ mod tests {
         let hot = HotAnswers::default();
         let shared = entry(Duration::from_secs(60));
         for i in 0..3 * CAPACITY {
-            hot.remember(
-                "/t",
-                &format!("i={i}"),
-                &shared,
-                &shared.body,
-                Class::Totals,
-            );
+            hot.remember(&format!("/t?i={i}"), &shared, &shared.body, Class::Totals);
             assert!(hot.len() <= CAPACITY);
         }
-        let long = "x".repeat(MAX_TARGET_BYTES);
-        hot.remember("/t", &long, &shared, &shared.body, Class::Totals);
-        assert!(hot.find("/t", &long, Instant::now()).is_none());
+        let long = format!("/t?{}", "x".repeat(MAX_TARGET_BYTES));
+        hot.remember(&long, &shared, &shared.body, Class::Totals);
+        assert!(hot.find(&long, Instant::now()).is_none());
     }
 }

@@ -124,10 +124,10 @@ impl ResponseCache {
         &self.settings
     }
 
-    /// The answer last served for the request target `path?query`, if still fresh and current at `now`;
-    /// `None` sends the request the full way (routing, validation, lookup).
-    pub fn find_hot(&self, path: &str, query: &str, now: Instant) -> Option<HotAnswer> {
-        self.hot.find(path, query, now)
+    /// The answer last served for the request target (path and raw query, as received), if still fresh
+    /// and current at `now`; `None` sends the request the full way (routing, validation, lookup).
+    pub fn find_hot(&self, target: &str, now: Instant) -> Option<HotAnswer> {
+        self.hot.find(target, now)
     }
 
     /// Counts a hit of `class` answered at the front door.
@@ -135,21 +135,14 @@ impl ResponseCache {
         self.hits[class_index(class)].increment(1);
     }
 
-    /// Remembers that the request target `path?query` was served `body` from `lookup`, so a repeat is
-    /// answered by [`Self::find_hot`]. Only fresh answers are remembered.
-    pub fn remember(
-        &self,
-        path: &str,
-        query: &str,
-        class: Class,
-        lookup: &Lookup,
-        body: &Arc<CachedBody>,
-    ) {
+    /// Remembers that the request target (path and raw query, as received) was served `body` from
+    /// `lookup`, so a repeat is answered by [`Self::find_hot`]. Only fresh answers are remembered.
+    pub fn remember(&self, target: &str, class: Class, lookup: &Lookup, body: &Arc<CachedBody>) {
         // A filtered view the entry did not keep (past its view limit) would be gone after this answer:
         // remembering it would only churn the table.
         let kept = Arc::strong_count(body) > 1;
         if kept && !matches!(lookup.served, Served::Stale { .. } | Served::Bypass) {
-            self.hot.remember(path, query, &lookup.entry, body, class);
+            self.hot.remember(target, &lookup.entry, body, class);
         }
     }
 
