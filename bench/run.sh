@@ -116,7 +116,7 @@ best() { # keeps the round with the most requests per second: the least disturbe
 GW_PID=${PIDS[1]}
 BARE_PID=${PIDS[2]}
 NGINX_PIDS=$(pgrep -f "nginx: (master|worker)" | tr '\n' ' ')
-ROUNDS=${BENCH_ROUNDS:-30}
+ROUNDS=${BENCH_ROUNDS:-60}
 echo "warming up each server (3s, not measured)"
 for url in "http://127.0.0.1:$BARE_PORT$PATH_Q" "http://127.0.0.1:$GW_PORT$PATH_Q" "http://127.0.0.1:$NGINX_PORT$PATH_Q"; do
   wrk -t2 -c"$CONNECTIONS" -d3s "$url" >/dev/null
