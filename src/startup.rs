@@ -3,12 +3,11 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_service::IntoServiceFactory;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
-use actix_service::IntoServiceFactory;
-
 use crate::cache::fast_path::FrontDoor;
 use crate::cache::ResponseCache;
 use crate::callers;

@@ -41,7 +41,7 @@ pub struct HotAnswer {
 /// Request targets (path and raw query) and what they were last answered with.
 #[derive(Debug)]
 pub struct HotAnswers {
-    by_target: DashMap<Box<[u8]>, Remembered, foldhash::fast::RandomState>,
+    by_target: DashMap<Box<str>, Remembered, foldhash::fast::RandomState>,
 }
 
 impl Default for HotAnswers {
@@ -63,7 +63,7 @@ impl HotAnswers {
             self.by_target.clear();
         }
         self.by_target.insert(
-            target.as_bytes().into(),
+            target.into(),
             Remembered {
                 entry: Arc::downgrade(entry),
                 body: Arc::downgrade(body),
@@ -75,7 +75,7 @@ impl HotAnswers {
     /// The answer for `target`, if one is remembered and its entry is still fresh and current at `now`
     /// (and, for a list, not due for its refresh ahead, which the full path starts).
     pub fn find(&self, target: &str, now: Instant) -> Option<HotAnswer> {
-        let remembered = self.by_target.get(target.as_bytes())?;
+        let remembered = self.by_target.get(target)?;
         let entry = remembered.entry.upgrade()?;
         if !entry.serves_hot(now) {
             return None;

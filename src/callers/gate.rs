@@ -92,11 +92,10 @@ impl Gate {
     /// Who sent this request: the token's caller, or in open mode the client's address.
     fn identify(&self, request: &impl Incoming) -> Result<Caller, GatewayError> {
         let Some(tokens) = &self.tokens else {
-            let address = client_address(request, self.trust_forwarded);
-            return Ok(Caller {
-                name: address.into(),
-                admin: address.is_some_and(|ip| ip.is_loopback()),
-            });
+            return Ok(Caller::from_address(client_address(
+                request,
+                self.trust_forwarded,
+            )));
         };
         let presented = request
             .head()

@@ -77,7 +77,11 @@ impl Caller {
 
     /// The caller named by its peer address alone (admin only from loopback).
     pub fn from_peer(peer: Option<std::net::SocketAddr>) -> Caller {
-        let ip = peer.map(|addr| addr.ip().to_canonical());
+        Self::from_address(peer.map(|addr| addr.ip().to_canonical()))
+    }
+
+    /// The caller of open mode, named by its (canonical) client address: admin only from loopback.
+    pub fn from_address(ip: Option<std::net::IpAddr>) -> Caller {
         Caller {
             name: ip.into(),
             admin: ip.is_some_and(|ip| ip.is_loopback()),

@@ -167,32 +167,20 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let response = std::task::ready!(this.inner.poll(cx))?;
-        let took = this.started.elapsed();
-        let route = route_index(response.request().path());
-        let status = response.status().as_u16();
-        record(route, status, took.as_secs_f64());
-        log_answer(&response, label(route), status, took);
+        let request = response.request();
+        observe_answer(
+            request.head(),
+            || Caller::of(request).name,
+            response.status().as_u16(),
+            response.headers(),
+            this.started.elapsed(),
+        );
         Poll::Ready(Ok(response))
     }
 }
 
-/// Writes the access line of one answer, when access lines are enabled at its level.
-fn log_answer<B>(response: &ServiceResponse<B>, route: &str, status: u16, took: Duration) {
-    let request = response.request();
-    let line = AccessLine {
-        method: request.method().as_str(),
-        path: request.path(),
-        query: request.query_string(),
-        route,
-        status,
-        answer_headers: response.headers(),
-        took,
-    };
-    line.write(|| Caller::of(request).name);
-}
-
-/// Counts and logs an answer made outside actix-web's `App` (the front door's fast path), as [`Observe`]
-/// does for every other answer.
+/// Counts and logs one answer: [`Observe`] calls it for every answer of the `App`, and the front door for
+/// the answers it makes itself.
 pub fn observe_answer(
     head: &actix_web::dev::RequestHead,
     caller: impl FnOnce() -> CallerName,
