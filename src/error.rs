@@ -96,6 +96,12 @@ impl GatewayError {
     }
 }
 
+impl From<crate::camlytics::query::BadParam> for GatewayError {
+    fn from(refusal: crate::camlytics::query::BadParam) -> Self {
+        Self::BadRequest(refusal.to_string())
+    }
+}
+
 /// Whole seconds for `Retry-After`, rounded up and at least 1.
 pub fn retry_after_secs(wait: Duration) -> u64 {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

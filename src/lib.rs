@@ -3,10 +3,12 @@
 pub mod api;
 pub mod cache;
 pub mod callers;
+pub mod camlytics;
 pub mod cli;
 pub mod commands;
 pub mod docs;
 pub mod error;
+pub mod front_door;
 pub mod header_text;
 pub mod ops;
 pub mod secret;

@@ -8,10 +8,10 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
-use crate::cache::fast_path::FrontDoor;
 use crate::cache::ResponseCache;
 use crate::callers;
 use crate::docs;
+use crate::front_door::FrontDoor;
 use crate::ops::{self, health::Readiness};
 use crate::settings::Settings;
 use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
@@ -64,7 +64,7 @@ impl Application {
         let cache = ResponseCache::new(settings.cache.clone());
         let shared = upstream.clone();
         let shared_cache = web::Data::from(cache.clone());
-        let document = docs::openapi();
+        let document = api::openapi();
         let gate = web::Data::new(callers::Gate::new(&settings.callers, settings.listen));
         let gate_layer = gate.clone().into_inner();
         let cache_layer = cache.clone();

@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::params::{validate, RouteSpec};
 use crate::cache::asked::Asked;
 use crate::cache::body::CachedBody;
 use crate::cache::dimensions::effective_filter;
@@ -14,6 +13,8 @@ use crate::cache::respond::respond;
 use crate::cache::status::Served;
 use crate::cache::ResponseCache;
 use crate::callers::Caller;
+use crate::camlytics::endpoints::RouteSpec;
+use crate::camlytics::query::validate;
 use crate::error::GatewayError;
 use crate::upstream::{UpstreamClient, UpstreamRequest};
 

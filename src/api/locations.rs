@@ -3,17 +3,11 @@
 use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
-use super::params::{ParamKind, RouteSpec};
+use crate::camlytics::endpoints::LOCATIONS;
 use crate::docs::params::LocationsQuery;
 use crate::docs::responses::ErrorResponses;
 use crate::docs::schemas::LocationList;
 use crate::error::GatewayError;
-
-/// Parameters of `/locations`.
-pub const LOCATIONS: RouteSpec = RouteSpec {
-    endpoint: "/locations",
-    params: &[("location_id", ParamKind::Int32)],
-};
 
 /// Retrieve locations list.
 #[utoipa::path(

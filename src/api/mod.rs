@@ -5,7 +5,6 @@ pub mod channels;
 pub mod events;
 pub mod forward;
 pub mod locations;
-pub mod params;
 pub mod totals;
 pub mod triggers;
 
@@ -13,26 +12,8 @@ use actix_web::web;
 
 use crate::error::GatewayError;
 
-/// The base path the cloud uses, and so the gateway too.
-pub const BASE_PATH: &str = "/service/api/v1";
-
-/// Every route's parameter spec, to look one up by endpoint.
-pub const ROUTES: &[&params::RouteSpec] = &[
-    &locations::LOCATIONS,
-    &channels::CHANNELS,
-    &triggers::TRIGGERS,
-    &events::EVENTS,
-    &totals::TOTALS_TRIGGERS,
-    &totals::TOTALS_TYPES,
-];
-
-/// The spec of the route serving `endpoint` (e.g. `/events`), if any.
-pub fn route_spec(endpoint: &str) -> Option<&'static params::RouteSpec> {
-    ROUTES
-        .iter()
-        .copied()
-        .find(|spec| spec.endpoint == endpoint)
-}
+use crate::camlytics::endpoints::route_spec;
+pub use crate::camlytics::BASE_PATH;
 
 /// Registers the six endpoints under [`BASE_PATH`] on a plain actix-web config.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -42,7 +23,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
 }
 
 /// Registers the six endpoints under [`BASE_PATH`], collecting their OpenAPI paths as it goes
-/// (the one list both the server and `crate::docs::openapi` use).
+/// (the one list both the server and [`openapi`] use).
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(
         utoipa_actix_web::scope(BASE_PATH)
@@ -55,6 +36,11 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     );
     config.service(admin::purge_cache);
     config.configure(crate::ops::routes);
+}
+
+/// The OpenAPI document of the gateway: every route [`routes`] registers, described.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    crate::docs::document(routes)
 }
 
 /// Answers paths the gateway does not serve with the envelope and a 404, and a served path asked with

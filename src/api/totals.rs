@@ -3,38 +3,11 @@
 use actix_web::{get, HttpRequest, HttpResponse};
 
 use super::forward::forward;
-use super::params::{ParamKind, RouteSpec, EVENT_TYPES, ORIGINS};
+use crate::camlytics::endpoints::{TOTALS_TRIGGERS, TOTALS_TYPES};
 use crate::docs::params::{TotalsTriggersQuery, TotalsTypesQuery};
 use crate::docs::responses::ErrorResponses;
 use crate::docs::schemas::{EventTotalByTriggerList, EventTotalByTypeList};
 use crate::error::GatewayError;
-
-/// Parameters of `/totals/triggers`.
-pub const TOTALS_TRIGGERS: RouteSpec = RouteSpec {
-    endpoint: "/totals/triggers",
-    params: &[
-        ("location_id", ParamKind::Int32),
-        ("channel_id", ParamKind::TextId),
-        ("trigger_id", ParamKind::TextId),
-        ("event_type", ParamKind::OneOf(EVENT_TYPES)),
-        ("origin", ParamKind::OneOf(ORIGINS)),
-        ("since", ParamKind::DateTime),
-        ("until", ParamKind::DateTime),
-    ],
-};
-
-/// Parameters of `/totals/types` (no `trigger_id` here).
-pub const TOTALS_TYPES: RouteSpec = RouteSpec {
-    endpoint: "/totals/types",
-    params: &[
-        ("location_id", ParamKind::Int32),
-        ("channel_id", ParamKind::TextId),
-        ("event_type", ParamKind::OneOf(EVENT_TYPES)),
-        ("origin", ParamKind::OneOf(ORIGINS)),
-        ("since", ParamKind::DateTime),
-        ("until", ParamKind::DateTime),
-    ],
-};
 
 /// Retrieve events count grouped by trigger id.
 #[utoipa::path(

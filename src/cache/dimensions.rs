@@ -5,29 +5,15 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::api::params::CanonicalParams;
-
-/// The filters of each list, strongest first: a stronger one given makes the weaker ones ignored.
-fn precedence(endpoint: &str) -> &'static [(&'static str, &'static str)] {
-    // (parameter, item field it matches)
-    match endpoint {
-        "/locations" => &[("location_id", "id")],
-        "/channels" => &[("channel_id", "id"), ("location_id", "location_id")],
-        "/triggers" => &[
-            ("trigger_id", "id"),
-            ("channel_id", "channel_id"),
-            ("location_id", "location_id"),
-        ],
-        _ => &[],
-    }
-}
+use crate::camlytics::endpoints::list_precedence;
+use crate::camlytics::query::CanonicalParams;
 
 /// The one filter that applies, after precedence: `(item field, wanted value)`, or none for the whole list.
 pub fn effective_filter(
     endpoint: &str,
     params: &CanonicalParams,
 ) -> Option<(&'static str, String)> {
-    precedence(endpoint).iter().find_map(|(param, field)| {
+    list_precedence(endpoint).iter().find_map(|(param, field)| {
         params
             .iter()
             .find(|(name, _)| name == param)

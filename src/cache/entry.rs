@@ -45,10 +45,22 @@ impl Entry {
         stale_for: Duration,
         dimension_list: bool,
     ) -> Self {
+        Self::fetched_ago(body, Duration::ZERO, fresh_for, stale_for, dimension_list)
+    }
+
+    /// An entry the cloud answered `age` ago (found in the second level, fetched by another gateway).
+    pub fn fetched_ago(
+        body: Bytes,
+        age: Duration,
+        fresh_for: Duration,
+        stale_for: Duration,
+        dimension_list: bool,
+    ) -> Self {
+        let now = Instant::now();
         Self {
             body: Arc::new(CachedBody::new(body)),
             generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
-            fetched_at: Instant::now(),
+            fetched_at: now.checked_sub(age).unwrap_or(now),
             fresh_for,
             stale_for,
             refresh_started: AtomicBool::new(false),

@@ -9,11 +9,11 @@ pub mod backoff;
 pub mod body;
 pub mod dimensions;
 pub mod entry;
-pub mod fast_path;
 pub mod freshness_fields;
 pub mod hot;
 pub mod policy;
 pub mod respond;
+pub mod second_level;
 pub mod settings;
 pub mod status;
 
@@ -29,6 +29,7 @@ use self::body::CachedBody;
 use self::entry::Entry;
 use self::hot::{HotAnswer, HotAnswers};
 use self::policy::{Class, Plan};
+use self::second_level::{NoSecondLevel, SecondLevel, SharedAnswer};
 use self::settings::CacheSettings;
 use self::status::Served;
 use crate::error::GatewayError;
@@ -78,6 +79,17 @@ pub struct ResponseCache {
     hot: HotAnswers,
     /// Hit counters per class, registered once: hits are the hot path.
     hits: [metrics::Counter; 3],
+    /// Answers shared with the other gateways of a group, consulted on a miss only.
+    second: Arc<dyn SecondLevel>,
+}
+
+/// Where a load may take its answer from.
+#[derive(Debug, Clone, Copy)]
+struct Source {
+    /// Background work (refresh-ahead): queued behind every caller in the lane.
+    background: bool,
+    /// The second level may answer (not when the caller asked to revalidate with the cloud).
+    shared: bool,
 }
 
 /// The index of a class in per-class arrays.
@@ -90,8 +102,13 @@ fn class_index(class: Class) -> usize {
 }
 
 impl ResponseCache {
-    /// Builds the cache; its byte bound covers entries and loads together.
+    /// Builds the cache of a gateway on its own; its byte bound covers entries and loads together.
     pub fn new(settings: CacheSettings) -> Arc<Self> {
+        Self::with_second_level(settings, Arc::new(NoSecondLevel))
+    }
+
+    /// Builds the cache over a second level shared with other gateways.
+    pub fn with_second_level(settings: CacheSettings, second: Arc<dyn SecondLevel>) -> Arc<Self> {
         let loads_bytes = settings.max_bytes / 8;
         let entries = Cache::builder()
             .max_capacity(settings.max_bytes - loads_bytes)
@@ -116,6 +133,7 @@ impl ResponseCache {
             backoff: Backoff::default(),
             hot: HotAnswers::default(),
             hits,
+            second,
         })
     }
 
@@ -189,7 +207,10 @@ impl ResponseCache {
             .load(
                 plan,
                 format!("{}#{generation}", plan.key),
-                false,
+                Source {
+                    background: false,
+                    shared: !revalidate,
+                },
                 upstream,
                 caller,
                 &leader,
@@ -249,7 +270,7 @@ impl ResponseCache {
         &self,
         plan: &Plan,
         load_key: String,
-        background: bool,
+        source: Source,
         upstream: &impl Fetch,
         caller: impl FnOnce() -> String,
         leader: &Cell<bool>,
@@ -257,20 +278,30 @@ impl ResponseCache {
         self.loads
             .try_get_with(load_key, async {
                 leader.set(true);
-                let answer = upstream
-                    .fetch(&UpstreamRequest {
-                        endpoint: plan.endpoint,
-                        params: plan.upstream_params.clone(),
-                        caller: caller(),
-                        background,
-                    })
-                    .await?;
-                let entry = Arc::new(Entry::new(
-                    answer.body,
-                    plan.fresh_for,
-                    self.settings.stale_if_error,
-                    plan.class == Class::Dimensions,
-                ));
+                let shared = match source.shared {
+                    true => self.shared_entry(plan).await,
+                    false => None,
+                };
+                let entry = match shared {
+                    Some(entry) => entry,
+                    None => {
+                        let answer = upstream
+                            .fetch(&UpstreamRequest {
+                                endpoint: plan.endpoint,
+                                params: plan.upstream_params.clone(),
+                                caller: caller(),
+                                background: source.background,
+                            })
+                            .await?;
+                        self.share(plan, &answer.body).await;
+                        Arc::new(Entry::new(
+                            answer.body,
+                            plan.fresh_for,
+                            self.settings.stale_if_error,
+                            plan.class == Class::Dimensions,
+                        ))
+                    }
+                };
                 if let Some(replaced) = self.entries.get(&plan.key).await {
                     replaced.supersede();
                 }
@@ -278,6 +309,35 @@ impl ResponseCache {
                 Ok::<_, GatewayError>(entry)
             })
             .await
+    }
+
+    /// A fresh answer another gateway of the group fetched, as an entry of its age.
+    async fn shared_entry(&self, plan: &Plan) -> Option<Arc<Entry>> {
+        let now = std::time::SystemTime::now();
+        let shared = self
+            .second
+            .get(&plan.key)
+            .await
+            .filter(|a| a.is_fresh(now))?;
+        Some(Arc::new(Entry::fetched_ago(
+            shared.body.clone(),
+            shared.age(now),
+            shared.fresh_for,
+            self.settings.stale_if_error,
+            plan.class == Class::Dimensions,
+        )))
+    }
+
+    /// Offers a fresh answer from the cloud to the other gateways of the group.
+    async fn share(&self, plan: &Plan, body: &actix_web::web::Bytes) {
+        let answer = SharedAnswer {
+            body: body.clone(),
+            fetched_at: std::time::SystemTime::now(),
+            fresh_for: plan.fresh_for,
+        };
+        self.second
+            .put(&plan.key, &answer, self.settings.stale_if_error)
+            .await;
     }
 
     /// Re-fetches a list in use before it expires, behind every caller waiting upstream.
@@ -294,7 +354,10 @@ impl ResponseCache {
                 .load(
                     &plan,
                     key,
-                    true,
+                    Source {
+                        background: true,
+                        shared: true,
+                    },
                     &upstream,
                     || "refresh-ahead".into(),
                     &Cell::new(false),
@@ -323,7 +386,10 @@ impl ResponseCache {
                     .load(
                         &plan,
                         key,
-                        false,
+                        Source {
+                            background: false,
+                            shared: true,
+                        },
                         &upstream,
                         || "warm-up".into(),
                         &Cell::new(false),
@@ -350,6 +416,7 @@ impl ResponseCache {
         }
         self.loads.invalidate_all();
         self.hot.clear();
+        self.second.purge(prefix).await;
         purged.len()
     }
 

@@ -1,12 +1,12 @@
 //! What is cached, for how long, and under which key.
 
-use std::borrow::Cow;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
 use super::settings::CacheSettings;
-use crate::api::params::{parse_date_time, CanonicalParams};
+use crate::camlytics::date_time::parse_date_time;
+use crate::camlytics::query::{canonical_key, CanonicalParams};
 
 /// The classes of answers, each with its own freshness (and metric label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,7 +63,7 @@ pub fn plan(
         "/totals/triggers" | "/totals/types" => Some(Plan {
             endpoint,
             class: Class::Totals,
-            key: normalised_key(endpoint, params),
+            key: canonical_key(endpoint, params),
             upstream_params: params.clone(),
             fresh_for: if is_settled(params, settings, &now) {
                 settings.settled_ttl
@@ -74,7 +74,7 @@ pub fn plan(
         "/events" if is_settled(params, settings, &now) => Some(Plan {
             endpoint,
             class: Class::Events,
-            key: normalised_key(endpoint, params),
+            key: canonical_key(endpoint, params),
             upstream_params: params.clone(),
             fresh_for: settings.settled_ttl,
         }),
@@ -97,44 +97,6 @@ fn is_settled(
         .is_some_and(|until| now().signed_duration_since(until) > settle_after)
 }
 
-/// `endpoint?name=value&...` with names sorted and date-times as one UTC form, so that equivalent
-/// queries (parameter order, `+00:00` or `Z`, `.000` or none) share one entry.
-pub fn normalised_key(endpoint: &str, params: &CanonicalParams) -> String {
-    let mut pairs: Vec<(&str, Cow<'_, str>)> = params
-        .iter()
-        .map(|(name, value)| {
-            let value = match *name {
-                "since" | "until" => parse_date_time(value)
-                    .map(|t| Cow::Owned(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
-                    .unwrap_or(Cow::Borrowed(value.as_str())),
-                _ => Cow::Borrowed(value.as_str()),
-            };
-            (*name, value)
-        })
-        .collect();
-    pairs.sort_unstable();
-    // Built by hand: this runs on every cached request.
-    let mut key = String::with_capacity(
-        endpoint.len()
-            + 1
-            + pairs
-                .iter()
-                .map(|(n, v)| n.len() + v.len() + 2)
-                .sum::<usize>(),
-    );
-    key.push_str(endpoint);
-    key.push('?');
-    for (index, (name, value)) in pairs.iter().enumerate() {
-        if index > 0 {
-            key.push('&');
-        }
-        key.push_str(name);
-        key.push('=');
-        key.push_str(value);
-    }
-    key
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,13 +114,13 @@ mod tests {
         let a = params(&[("until", "2026-01-01T00:00:00+00:00"), ("location_id", "1")]);
         let b = params(&[("location_id", "1"), ("until", "2026-01-01T00:00:00.000Z")]);
         let c = params(&[("location_id", "1"), ("until", "2026-01-01T01:00:00+01:00")]);
-        let key = normalised_key("/totals/types", &a);
+        let key = canonical_key("/totals/types", &a);
         assert_eq!(
             key,
             "/totals/types?location_id=1&until=2026-01-01T00:00:00Z"
         );
-        assert_eq!(key, normalised_key("/totals/types", &b));
-        assert_eq!(key, normalised_key("/totals/types", &c));
+        assert_eq!(key, canonical_key("/totals/types", &b));
+        assert_eq!(key, canonical_key("/totals/types", &c));
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! `openapi`: print the OpenAPI document, the same one `GET /openapi.json` serves.
 
-use crate::docs;
+use crate::{api, docs};
 
-/// Prints [`docs::openapi`] as pretty JSON with a final newline (the form of the committed `openapi.json`).
+/// Prints [`api::openapi`] as pretty JSON with a final newline (the form of the committed `openapi.json`).
 pub fn run() -> Result<(), String> {
-    println!("{}", docs::pretty_json()?);
+    println!("{}", docs::pretty_json(&api::openapi())?);
     Ok(())
 }

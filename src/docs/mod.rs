@@ -8,10 +8,10 @@ use actix_web::http::header;
 use actix_web::{web, App, HttpResponse};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
-use crate::api;
 use crate::error::ErrorBody;
 
 /// Where the document is served.
@@ -62,12 +62,13 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
-/// The document the server serves: [`ApiDoc`] plus every route [`api::routes`] registers.
-pub fn openapi() -> OpenApi {
+/// The document the server serves: [`ApiDoc`] plus the paths of every route that `routes` registers
+/// (the API passes its own registration, so this module need not know the routes).
+pub fn document(routes: impl FnOnce(&mut ServiceConfig)) -> OpenApi {
     let (_, document) = App::new()
         .into_utoipa_app()
         .openapi(<ApiDoc as utoipa::OpenApi>::openapi())
-        .configure(api::routes)
+        .configure(routes)
         .split_for_parts();
     document
 }
@@ -94,9 +95,9 @@ async fn to_swagger_ui() -> HttpResponse {
         .finish()
 }
 
-/// [`openapi`] as pretty JSON: what `camlytics-gateway openapi` prints and `openapi.json` holds.
-pub fn pretty_json() -> Result<String, String> {
-    openapi()
+/// A document as pretty JSON: what `camlytics-gateway openapi` prints and `openapi.json` holds.
+pub fn pretty_json(document: &OpenApi) -> Result<String, String> {
+    document
         .to_pretty_json()
         .map_err(|e| format!("the OpenAPI document does not serialise: {e}"))
 }

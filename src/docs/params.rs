@@ -5,8 +5,8 @@ use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::{KnownFormat, Required};
 
-use crate::api::params::{ParamKind, RouteSpec, MAX_TEXT_ID};
-use crate::api::{channels, events, locations, totals, triggers};
+use crate::camlytics::endpoints::{self as endpoints, ParamKind, RouteSpec};
+use crate::camlytics::model::MAX_TEXT_ID;
 
 /// Matches what `validate` accepts for string ids: no control characters (Unicode Cc).
 const TEXT_ID_PATTERN: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
@@ -141,30 +141,30 @@ macro_rules! documented_query {
 documented_query!(
     /// The query of `/locations`, for the document.
     LocationsQuery,
-    locations::LOCATIONS
+    endpoints::LOCATIONS
 );
 documented_query!(
     /// The query of `/channels`, for the document.
     ChannelsQuery,
-    channels::CHANNELS
+    endpoints::CHANNELS
 );
 documented_query!(
     /// The query of `/triggers`, for the document.
     TriggersQuery,
-    triggers::TRIGGERS
+    endpoints::TRIGGERS
 );
 documented_query!(
     /// The query of `/events`, for the document.
     EventsQuery,
-    events::EVENTS
+    endpoints::EVENTS
 );
 documented_query!(
     /// The query of `/totals/triggers`, for the document.
     TotalsTriggersQuery,
-    totals::TOTALS_TRIGGERS
+    endpoints::TOTALS_TRIGGERS
 );
 documented_query!(
     /// The query of `/totals/types`, for the document.
     TotalsTypesQuery,
-    totals::TOTALS_TYPES
+    endpoints::TOTALS_TYPES
 );

@@ -7,7 +7,7 @@
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::ToSchema;
 
-use crate::api::params::{EVENT_TYPES, ORIGINS};
+use crate::camlytics::model::{EVENT_TYPES, ORIGINS};
 
 /// The `event_type` enum, from the list `validate` accepts.
 fn event_type() -> ObjectBuilder {

@@ -271,8 +271,8 @@ mod tests {
 
     #[test]
     fn every_api_route_has_its_own_label_and_unknown_paths_share_one() {
-        for spec in crate::api::ROUTES {
-            let path = format!("{}{}", crate::api::BASE_PATH, spec.endpoint);
+        for spec in crate::camlytics::endpoints::ROUTES {
+            let path = format!("{}{}", crate::camlytics::BASE_PATH, spec.endpoint);
             assert_eq!(route_label(&path), path);
         }
         assert_eq!(route_label("/swagger-ui/index.html"), "/swagger-ui/{tail}");

@@ -172,7 +172,7 @@ impl TestApp {
     /// The gateway's `http://127.0.0.1:<port>`, for paths outside the API (health, metrics, admin).
     pub fn origin(&self) -> String {
         self.api
-            .trim_end_matches(camlytics_gateway::api::BASE_PATH)
+            .trim_end_matches(camlytics_gateway::camlytics::BASE_PATH)
             .to_string()
     }
 

@@ -12,6 +12,7 @@ mod openapi;
 mod operations;
 mod process;
 mod routes;
+mod second_level;
 mod secrets;
 mod signing;
 mod validation;

@@ -3,8 +3,9 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use camlytics_gateway::api::params::ParamKind;
-use camlytics_gateway::api::{BASE_PATH, ROUTES};
+use camlytics_gateway::camlytics::endpoints::ParamKind;
+use camlytics_gateway::camlytics::endpoints::ROUTES;
+use camlytics_gateway::camlytics::BASE_PATH;
 use serde_json::Value;
 
 use crate::helpers::{spawn_app, TestApp};

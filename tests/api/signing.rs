@@ -1,6 +1,7 @@
 //! The signature vectors computed with the reference's JavaScript recipe.
 
-use camlytics_gateway::api::{params::validate, route_spec};
+use camlytics_gateway::camlytics::endpoints::route_spec;
+use camlytics_gateway::camlytics::query::validate;
 use camlytics_gateway::secret::Secret;
 use camlytics_gateway::upstream::signing::sign;
 use camlytics_gateway::upstream::target::request_target;

@@ -2,6 +2,7 @@
 //! again from that entry as it arrives, ahead of actix-web's `App` (its request objects, routing, query
 //! validation, key normalisation and middleware layers). It applies the same caller gate first, and
 //! counts and logs the answer as the access log does; everything else goes through the `App` untouched.
+//! It sits above both the caller gate and the cache, composing them; neither knows of the other.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,10 +18,10 @@ use actix_web::{Error, ResponseError};
 use futures_util::future::LocalBoxFuture;
 use pin_project_lite::pin_project;
 
-use super::asked::Asked;
-use super::respond::respond;
-use super::status::Served;
-use super::ResponseCache;
+use crate::cache::asked::Asked;
+use crate::cache::respond::respond;
+use crate::cache::status::Served;
+use crate::cache::ResponseCache;
 use crate::callers::gate::{Admission, Gate};
 use crate::callers::headers;
 use crate::callers::Caller;

@@ -1,59 +1,39 @@
-//! Query parameters: what each route accepts, checked before anything goes upstream.
+//! Query parameters: a caller's query checked against an endpoint's spec before anything goes upstream, and
+//! the canonical key that makes equivalent queries one.
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use std::borrow::Cow;
 
-use crate::error::GatewayError;
+use chrono::SecondsFormat;
 
-/// Event types the cloud knows (the reference's `event_type` enum).
-pub const EVENT_TYPES: &[&str] = &[
-    "TripwireCrossed",
-    "Tailgating",
-    "RegionJoin",
-    "RegionLeave",
-    "MotionInRegionOn",
-    "Loitering",
-    "CrowdOn",
-    "Sabotage",
-];
+use super::date_time::{parse_date_time, upstream_date_time};
+use super::endpoints::{ParamKind, RouteSpec};
+use super::model::MAX_TEXT_ID;
 
-/// Object origins the cloud knows (the reference's `origin` enum).
-pub const ORIGINS: &[&str] = &["Pedestrian", "Vehicle", "Unknown"];
-
-/// Sort directions of `/events`.
-pub const ORDERS: &[&str] = &["asc", "desc"];
-
-/// Longest string id accepted (channel and trigger ids are about 35 characters).
-pub const MAX_TEXT_ID: usize = 128;
-
-/// The kind of value a parameter takes, and so how it is checked and normalised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
-    /// An int32 id or cursor, 0 to 2147483647.
-    Int32,
-    /// A string id such as a channel or trigger id.
-    TextId,
-    /// One of a fixed list of words.
-    OneOf(&'static [&'static str]),
-    /// A date-time with an offset, normalised to UTC.
-    DateTime,
-    /// `limit`: 1 to 1000.
-    Limit,
+/// A query the API would refuse: the parameter and what is wrong with it, as `name: problem`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {problem}")]
+pub struct BadParam {
+    /// The parameter at fault, as the caller named it.
+    pub name: String,
+    /// What is wrong, and what is allowed.
+    pub problem: String,
 }
 
-/// One route's accepted parameters, besides the caller's own `nonce`, which is ignored.
-#[derive(Debug)]
-pub struct RouteSpec {
-    /// Endpoint path below the base path.
-    pub endpoint: &'static str,
-    /// Accepted parameters and their kinds.
-    pub params: &'static [(&'static str, ParamKind)],
+impl BadParam {
+    /// A refusal of parameter `name`.
+    pub fn new(name: &str, problem: impl std::fmt::Display) -> Self {
+        Self {
+            name: name.to_string(),
+            problem: problem.to_string(),
+        }
+    }
 }
 
 /// The parameters a caller sent, checked and in canonical form, in the order sent.
 pub type CanonicalParams = Vec<(&'static str, String)>;
 
 /// Checks a raw query string against a route; the first problem found is a 400 naming the parameter.
-pub fn validate(spec: &RouteSpec, raw_query: &str) -> Result<CanonicalParams, GatewayError> {
+pub fn validate(spec: &RouteSpec, raw_query: &str) -> Result<CanonicalParams, BadParam> {
     let mut canonical: CanonicalParams = Vec::new();
     for (name, value) in form_urlencoded::parse(raw_query.as_bytes()) {
         if name == "nonce" {
@@ -62,7 +42,7 @@ pub fn validate(spec: &RouteSpec, raw_query: &str) -> Result<CanonicalParams, Ga
         }
         let Some(&(known, kind)) = spec.params.iter().find(|(known, _)| *known == name) else {
             let allowed: Vec<&str> = spec.params.iter().map(|(n, _)| *n).collect();
-            return Err(GatewayError::bad_param(
+            return Err(BadParam::new(
                 &name,
                 format!(
                     "unknown parameter for {}; allowed: {}",
@@ -72,7 +52,7 @@ pub fn validate(spec: &RouteSpec, raw_query: &str) -> Result<CanonicalParams, Ga
             ));
         };
         if canonical.iter().any(|(n, _)| *n == known) {
-            return Err(GatewayError::bad_param(known, "given more than once"));
+            return Err(BadParam::new(known, "given more than once"));
         }
         canonical.push((known, normalise(known, kind, &value)?));
     }
@@ -80,12 +60,12 @@ pub fn validate(spec: &RouteSpec, raw_query: &str) -> Result<CanonicalParams, Ga
     Ok(canonical)
 }
 
-fn normalise(name: &str, kind: ParamKind, value: &str) -> Result<String, GatewayError> {
+fn normalise(name: &str, kind: ParamKind, value: &str) -> Result<String, BadParam> {
     match kind {
         ParamKind::Int32 => parse_bounded(value, 0, i32::MAX as i64)
             .map(|n| n.to_string())
             .ok_or_else(|| {
-                GatewayError::bad_param(
+                BadParam::new(
                     name,
                     format!("must be a whole number from 0 to 2147483647 (int32), got '{value}'"),
                 )
@@ -93,19 +73,19 @@ fn normalise(name: &str, kind: ParamKind, value: &str) -> Result<String, Gateway
         ParamKind::Limit => parse_bounded(value, 1, 1000)
             .map(|n| n.to_string())
             .ok_or_else(|| {
-                GatewayError::bad_param(
+                BadParam::new(
                     name,
                     format!("must be a whole number from 1 to 1000, got '{value}'"),
                 )
             }),
         ParamKind::TextId => {
             if value.is_empty() || value.chars().count() > MAX_TEXT_ID {
-                Err(GatewayError::bad_param(
+                Err(BadParam::new(
                     name,
                     format!("must be an id of 1 to {MAX_TEXT_ID} characters"),
                 ))
             } else if value.chars().any(char::is_control) {
-                Err(GatewayError::bad_param(name, "must not contain control characters"))
+                Err(BadParam::new(name, "must not contain control characters"))
             } else {
                 Ok(value.to_string())
             }
@@ -114,7 +94,7 @@ fn normalise(name: &str, kind: ParamKind, value: &str) -> Result<String, Gateway
             if allowed.contains(&value) {
                 Ok(value.to_string())
             } else {
-                Err(GatewayError::bad_param(
+                Err(BadParam::new(
                     name,
                     format!("must be one of {}, got '{value}'", allowed.join(", ")),
                 ))
@@ -122,7 +102,7 @@ fn normalise(name: &str, kind: ParamKind, value: &str) -> Result<String, Gateway
         }
         ParamKind::DateTime => upstream_date_time(value)
             .ok_or_else(|| {
-                GatewayError::bad_param(
+                BadParam::new(
                     name,
                     format!(
                         "must be an RFC 3339 date-time with an offset, such as 2024-03-01T00:00:00Z or 2024-03-01T00:00:00.000+01:00, got '{value}'"
@@ -143,27 +123,7 @@ fn parse_bounded(value: &str, min: i64, max: i64) -> Option<i64> {
         .filter(|n| (min..=max).contains(n))
 }
 
-/// The form sent upstream: an RFC 3339 value exactly as the caller wrote it (the cloud then sees what it
-/// would have seen without the gateway); the offset-less webhook form becomes RFC 3339 in UTC.
-fn upstream_date_time(value: &str) -> Option<String> {
-    if DateTime::parse_from_rfc3339(value).is_ok() {
-        return Some(value.to_string());
-    }
-    parse_date_time(value).map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
-}
-
-/// RFC 3339 with any offset and any number of fraction digits; also the webhook form
-/// `2000-01-23 04:56:07.000`, which has no offset and is UTC.
-pub fn parse_date_time(value: &str) -> Option<DateTime<Utc>> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(value) {
-        return Some(time.with_timezone(&Utc));
-    }
-    NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S%.f")
-        .ok()
-        .map(|naive| naive.and_utc())
-}
-
-fn check_window(params: &CanonicalParams) -> Result<(), GatewayError> {
+fn check_window(params: &CanonicalParams) -> Result<(), BadParam> {
     let find = |wanted: &str| {
         params
             .iter()
@@ -172,18 +132,54 @@ fn check_window(params: &CanonicalParams) -> Result<(), GatewayError> {
     };
     if let (Some(since), Some(until)) = (find("since"), find("until")) {
         if since > until {
-            return Err(GatewayError::bad_param(
-                "since",
-                "must not be later than until",
-            ));
+            return Err(BadParam::new("since", "must not be later than until"));
         }
     }
     Ok(())
 }
 
+/// `endpoint?name=value&...` with names sorted and date-times as one UTC form, so that equivalent
+/// queries (parameter order, `+00:00` or `Z`, `.000` or none) share one key.
+pub fn canonical_key(endpoint: &str, params: &CanonicalParams) -> String {
+    let mut pairs: Vec<(&str, Cow<'_, str>)> = params
+        .iter()
+        .map(|(name, value)| {
+            let value = match *name {
+                "since" | "until" => parse_date_time(value)
+                    .map(|t| Cow::Owned(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)))
+                    .unwrap_or(Cow::Borrowed(value.as_str())),
+                _ => Cow::Borrowed(value.as_str()),
+            };
+            (*name, value)
+        })
+        .collect();
+    pairs.sort_unstable();
+    // Built by hand: this runs on every cached request.
+    let mut key = String::with_capacity(
+        endpoint.len()
+            + 1
+            + pairs
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + 2)
+                .sum::<usize>(),
+    );
+    key.push_str(endpoint);
+    key.push('?');
+    for (index, (name, value)) in pairs.iter().enumerate() {
+        if index > 0 {
+            key.push('&');
+        }
+        key.push_str(name);
+        key.push('=');
+        key.push_str(value);
+    }
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::camlytics::model::{EVENT_TYPES, ORDERS};
 
     const EVENTS_LIKE: RouteSpec = RouteSpec {
         endpoint: "/events",
