@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::web::Bytes;
-use camlytics_gateway::cache::policy::plan;
+use camlytics_gateway::cache::policy::{plan, Plan};
 use camlytics_gateway::cache::second_level::{SecondLevel, SharedAnswer};
 use camlytics_gateway::cache::settings::CacheSettings;
 use camlytics_gateway::cache::status::Served;
@@ -65,15 +65,26 @@ fn settings() -> CacheSettings {
     }
 }
 
+/// Two gateways' caches over one shared second level, a counting cloud, and a totals plan.
+fn two_gateways(
+    params: &[(&'static str, &str)],
+) -> (Arc<ResponseCache>, Arc<ResponseCache>, CountingCloud, Plan) {
+    let shared = Arc::new(SharedMemory::default());
+    let params: Vec<(&'static str, String)> =
+        params.iter().map(|(n, v)| (*n, v.to_string())).collect();
+    let now = chrono::Utc::now();
+    let plan = plan("/totals/types", &params, &settings(), || now).unwrap();
+    (
+        ResponseCache::with_second_level(settings(), shared.clone()),
+        ResponseCache::with_second_level(settings(), shared),
+        CountingCloud::default(),
+        plan,
+    )
+}
+
 #[actix_web::test]
 async fn a_miss_another_gateway_already_filled_costs_no_upstream_call() {
-    let shared = Arc::new(SharedMemory::default());
-    let gateway_a = ResponseCache::with_second_level(settings(), shared.clone());
-    let gateway_b = ResponseCache::with_second_level(settings(), shared.clone());
-    let cloud = CountingCloud::default();
-    let now = chrono::Utc::now();
-    let params = vec![("location_id", "101".to_string())];
-    let plan = plan("/totals/types", &params, &settings(), || now).unwrap();
+    let (gateway_a, gateway_b, cloud, plan) = two_gateways(&[("location_id", "101")]);
 
     let first = gateway_a
         .get(&plan, false, &cloud, || "a".into())
@@ -91,12 +102,7 @@ async fn a_miss_another_gateway_already_filled_costs_no_upstream_call() {
 
 #[actix_web::test]
 async fn a_callers_revalidation_goes_to_the_cloud_past_the_second_level() {
-    let shared = Arc::new(SharedMemory::default());
-    let gateway_a = ResponseCache::with_second_level(settings(), shared.clone());
-    let gateway_b = ResponseCache::with_second_level(settings(), shared);
-    let cloud = CountingCloud::default();
-    let now = chrono::Utc::now();
-    let plan = plan("/totals/types", &Vec::new(), &settings(), || now).unwrap();
+    let (gateway_a, gateway_b, cloud, plan) = two_gateways(&[]);
 
     gateway_a
         .get(&plan, false, &cloud, || "a".into())
@@ -112,12 +118,7 @@ async fn a_callers_revalidation_goes_to_the_cloud_past_the_second_level() {
 
 #[actix_web::test]
 async fn a_purge_reaches_the_second_level() {
-    let shared = Arc::new(SharedMemory::default());
-    let gateway_a = ResponseCache::with_second_level(settings(), shared.clone());
-    let gateway_b = ResponseCache::with_second_level(settings(), shared);
-    let cloud = CountingCloud::default();
-    let now = chrono::Utc::now();
-    let plan = plan("/totals/types", &Vec::new(), &settings(), || now).unwrap();
+    let (gateway_a, gateway_b, cloud, plan) = two_gateways(&[]);
 
     gateway_a
         .get(&plan, false, &cloud, || "a".into())
