@@ -20,7 +20,7 @@ pub fn token_config(entries: &str, rps: f64, burst: u32) -> TestConfig {
     TestConfig {
         callers: CallersSettings {
             tokens: Some(tokens),
-            quota: CallerQuota { rps, burst },
+            quota: Some(CallerQuota { rps, burst }),
             ..TestConfig::default().callers
         },
         ..TestConfig::default()
