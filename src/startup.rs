@@ -26,8 +26,8 @@ const CLIENT_DISCONNECT_SECS: std::time::Duration = std::time::Duration::from_se
 pub struct Application {
     port: u16,
     server: Server,
-    /// The gate and where its tokens come from, for the upkeep that runs beside the server.
-    gate: (Arc<callers::Gate>, callers::sources::TokenSources),
+    /// Reloads tokens and summarises refusals beside the server.
+    upkeep: callers::upkeep::Upkeep,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -70,7 +70,8 @@ impl Application {
         let gate = web::Data::new(callers::Gate::new(&settings.callers, settings.listen));
         let gate_layer = gate.clone().into_inner();
         let cache_layer = cache.clone();
-        let upkeep = (gate_layer.clone(), settings.callers.token_sources);
+        let upkeep =
+            callers::upkeep::Upkeep::new(gate_layer.clone(), settings.callers.token_sources);
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
         let readiness = web::Data::new(Readiness::new(
             settings.upstream.state_dir.clone(),
@@ -111,7 +112,7 @@ impl Application {
         Ok(Self {
             port,
             server,
-            gate: upkeep,
+            upkeep,
         })
     }
 
@@ -128,8 +129,7 @@ impl Application {
     /// Serves until the server is stopped (SIGINT/SIGTERM, or a handle's `stop`); meanwhile tokens are
     /// read again on SIGHUP or when their file changes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let (gate, sources) = self.gate;
-        let upkeep = actix_web::rt::spawn(callers::upkeep::run(gate, sources));
+        let upkeep = actix_web::rt::spawn(self.upkeep.run());
         let served = self.server.await;
         upkeep.abort();
         served

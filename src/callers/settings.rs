@@ -187,7 +187,8 @@ impl CallerArgs {
             self.caller_burst,
             "GATEWAY_CALLER_RPS / GATEWAY_CALLER_BURST",
         )?;
-        let token_sources = self.token_sources()?;
+        let mut token_sources = self.token_sources()?;
+        token_sources.read_at = token_sources.stamp();
         let tokens = token_sources.read()?;
         let cors_origins = super::cors::validate_origins(&self.cors_origins)?;
         if self.max_query_bytes == 0 || self.max_header_bytes == 0 {
@@ -226,6 +227,7 @@ impl CallerArgs {
         Ok(TokenSources {
             listed,
             file: self.tokens_file.clone(),
+            read_at: None,
         })
     }
 }

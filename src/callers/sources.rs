@@ -13,9 +13,18 @@ pub struct TokenSources {
     pub listed: Tokens,
     /// `GATEWAY_TOKENS_FILE`, read at start and again whenever it changes.
     pub file: Option<PathBuf>,
+    /// The file's stamp taken just before it was read at start: a change from then on is noticed.
+    pub read_at: Option<FileStamp>,
 }
 
 impl TokenSources {
+    /// The file's stamp now, when there is a file and it can be looked at.
+    pub fn stamp(&self) -> Option<FileStamp> {
+        self.file
+            .as_deref()
+            .and_then(|path| FileStamp::of(path).ok())
+    }
+
     /// The list and the file's entries merged; `None` when neither holds a token (open mode). A file that
     /// cannot be read, holds no token or has a bad line is an error naming the line, never a token.
     pub fn read(&self) -> Result<Option<Tokens>, String> {
@@ -76,6 +85,7 @@ mod tests {
         TokenSources {
             listed: tokens,
             file: file.map(Path::to_path_buf),
+            read_at: None,
         }
     }
 

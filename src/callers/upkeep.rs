@@ -12,36 +12,59 @@ use super::tokens::Tokens;
 /// How often the tokens file's metadata is looked at (one `stat`), and refusal summaries are due.
 pub const CHECK_EVERY: Duration = Duration::from_secs(2);
 
-/// Runs until the task is dropped; [`crate::startup::Application::run_until_stopped`] ends it with the server.
-pub async fn run(gate: Arc<Gate>, sources: TokenSources) {
-    let mut hangups = hangups();
-    let mut watched = Watched::new(sources);
-    let mut tick = tokio::time::interval(CHECK_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let forced = tokio::select! {
-            _ = tick.tick() => false,
-            () = hangup(&mut hangups) => true,
-        };
-        gate.log_refusal_summaries(Instant::now());
-        if watched.sources.file.is_none() && !forced {
-            continue;
+/// The upkeep of one gate, ready to run beside its server.
+pub struct Upkeep {
+    gate: Arc<Gate>,
+    watched: Watched,
+    hangups: Hangups,
+}
+
+impl Upkeep {
+    /// Watches for SIGHUP from now on, so one sent as soon as the gateway listens is not missed (nor fatal,
+    /// which is what SIGHUP is to a process that does not watch for it). Needs the server's runtime.
+    pub fn new(gate: Arc<Gate>, sources: TokenSources) -> Self {
+        Self {
+            gate,
+            watched: Watched::new(sources),
+            hangups: hangups(),
         }
-        // A stat, and on a change a read: file I/O stays off the server's threads.
-        let checked = actix_web::rt::task::spawn_blocking(move || {
-            let outcome = watched.check(forced);
-            (watched, outcome)
-        })
-        .await;
-        let outcome;
-        (watched, outcome) = match checked {
-            Ok(done) => done,
-            Err(e) => {
-                log::error!("callers: the tokens file watch stopped: {e}");
-                return;
+    }
+
+    /// Runs until the task is dropped; [`crate::startup::Application::run_until_stopped`] ends it with the
+    /// server.
+    pub async fn run(self) {
+        let Self {
+            gate,
+            mut watched,
+            mut hangups,
+        } = self;
+        let mut tick = tokio::time::interval(CHECK_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let forced = tokio::select! {
+                _ = tick.tick() => false,
+                () = hangup(&mut hangups) => true,
+            };
+            gate.log_refusal_summaries(Instant::now());
+            if watched.sources.file.is_none() && !forced {
+                continue;
             }
-        };
-        apply(&gate, &watched.sources, outcome, forced);
+            // A stat, and on a change a read: file I/O stays off the server's threads.
+            let checked = actix_web::rt::task::spawn_blocking(move || {
+                let outcome = watched.check(forced);
+                (watched, outcome)
+            })
+            .await;
+            let outcome;
+            (watched, outcome) = match checked {
+                Ok(done) => done,
+                Err(e) => {
+                    log::error!("callers: the tokens file watch stopped: {e}");
+                    return;
+                }
+            };
+            apply(&gate, &watched.sources, outcome, forced);
+        }
     }
 }
 
@@ -66,8 +89,8 @@ struct Watched {
 
 impl Watched {
     fn new(sources: TokenSources) -> Self {
-        // The tokens in use were read at start, an instant ago.
-        let read_at = sources.file.as_deref().and_then(|p| FileStamp::of(p).ok());
+        // Unknown (sources not read through the settings): the first look reads the file.
+        let read_at = sources.read_at.clone();
         Self { sources, read_at }
     }
 
@@ -105,7 +128,8 @@ fn apply(gate: &Gate, sources: &TokenSources, outcome: Outcome, forced: bool) {
             let count = tokens.entries().len();
             match gate.replace_tokens(tokens) {
                 Ok(()) => log::info!(
-                    "callers: tokens read again ({why}): {count} tokens{}",
+                    "callers: tokens read again ({why}): {count} token{}{}",
+                    if count == 1 { "" } else { "s" },
                     if sources.listed.is_empty() {
                         ""
                     } else {
@@ -159,10 +183,13 @@ mod tests {
     use super::*;
 
     fn watched(path: &std::path::Path) -> Watched {
-        Watched::new(TokenSources {
+        let mut sources = TokenSources {
             listed: Tokens::default(),
             file: Some(path.to_path_buf()),
-        })
+            read_at: None,
+        };
+        sources.read_at = sources.stamp();
+        Watched::new(sources)
     }
 
     #[test]

@@ -2,9 +2,13 @@
 
 mod admin;
 mod browsers;
+mod defaults;
 mod fairness;
 mod limits;
+mod metrics;
+mod refusals;
 mod requests;
+mod rotation;
 mod tokens;
 
 use camlytics_gateway::callers::settings::CallerQuota;
