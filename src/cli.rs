@@ -80,13 +80,14 @@ pub struct DemoArgs {
     #[arg(long, env = "GATEWAY_SIMULATOR_RPS", default_value = "1")]
     pub simulator_rps: f64,
 
-    /// Requests a second each caller of the demo gateway may make (it runs in open mode: one caller per address).
-    #[arg(long, env = "GATEWAY_CALLER_RPS", default_value = "10")]
-    pub caller_rps: f64,
+    /// Requests a second each caller of the demo gateway may make (it runs in open mode: one caller per
+    /// address). Unset, with --caller-burst unset too: no per-caller quota.
+    #[arg(long, env = "GATEWAY_CALLER_RPS")]
+    pub caller_rps: Option<f64>,
 
-    /// Requests a caller of the demo gateway may make at once.
-    #[arg(long, env = "GATEWAY_CALLER_BURST", default_value = "20")]
-    pub caller_burst: u32,
+    /// Requests a caller of the demo gateway may make at once. Unset, with --caller-rps unset too: no quota.
+    #[arg(long, env = "GATEWAY_CALLER_BURST")]
+    pub caller_burst: Option<u32>,
 }
 
 /// Settings of `simulate`.

@@ -107,7 +107,7 @@ impl<S> FrontDoorService<S> {
             Admission::Admitted(caller, decision) => {
                 self.cache.count_hit(hot.class);
                 let answer = respond(&asked, &hot.body, &Served::Hit, Some(&hot.entry), started);
-                (answer, Some(decision), Some(caller))
+                (answer, decision, Some(caller))
             }
             Admission::Refused(error, decision) => (error.error_response(), decision, None),
             // Open paths are never remembered; answer nothing rather than guess.

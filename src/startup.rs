@@ -26,6 +26,8 @@ const CLIENT_DISCONNECT_SECS: std::time::Duration = std::time::Duration::from_se
 pub struct Application {
     port: u16,
     server: Server,
+    /// Reloads tokens and summarises refusals beside the server.
+    upkeep: callers::upkeep::Upkeep,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -68,6 +70,8 @@ impl Application {
         let gate = web::Data::new(callers::Gate::new(&settings.callers, settings.listen));
         let gate_layer = gate.clone().into_inner();
         let cache_layer = cache.clone();
+        let upkeep =
+            callers::upkeep::Upkeep::new(gate_layer.clone(), settings.callers.token_sources);
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
         let readiness = web::Data::new(Readiness::new(
             settings.upstream.state_dir.clone(),
@@ -105,7 +109,11 @@ impl Application {
         if settings.cache.warm_dimensions {
             cache.warm_up(web::Data::new(UpstreamClient::new(upstream.clone())));
         }
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            upkeep,
+        })
     }
 
     /// The port the gateway listens on.
@@ -118,8 +126,12 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until the server is stopped (SIGINT/SIGTERM, or a handle's `stop`).
+    /// Serves until the server is stopped (SIGINT/SIGTERM, or a handle's `stop`); meanwhile tokens are
+    /// read again on SIGHUP or when their file changes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let upkeep = actix_web::rt::spawn(self.upkeep.run());
+        let served = self.server.await;
+        upkeep.abort();
+        served
     }
 }

@@ -2,12 +2,15 @@
 //! then that caller's rate limit, then admin-only paths. [`super::middleware`] applies them.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use actix_web::http::header;
 
 use super::address::{client_address, Incoming};
 use super::limiter::{CallerLimiter, Decision};
-use super::settings::{CallerQuota, CallersSettings, RequestLimits};
+use super::refusals::{Reason, RefusalLog, SUMMARY_INTERVAL};
+use super::settings::{CallerQuota, CallersSettings, RequestLimits, DEFAULT_TOKEN_QUOTA};
 use super::tokens::Tokens;
 use super::{Caller, CallerName};
 use crate::error::GatewayError;
@@ -30,45 +33,57 @@ const CHALLENGE_INVALID: &str = "Bearer realm=\"camlytics-gateway\", error=\"inv
 
 /// Everything the gate needs, built once and shared by every worker.
 pub struct Gate {
-    tokens: Option<Tokens>,
-    limiter: CallerLimiter,
+    /// Token mode: the known tokens, replaced whole on a reload so no request sees a half-read set.
+    tokens: Option<RwLock<Arc<Tokens>>>,
+    /// `None`: no per-caller quota (open mode unless one is set).
+    limiter: Option<CallerLimiter>,
     trust_forwarded: bool,
     limits: RequestLimits,
+    refusals: RefusalLog,
 }
 
 impl Gate {
     /// Builds the one limiter and says at start which mode the gateway runs in, warning when it is open
     /// on an address other hosts can reach.
     pub fn new(settings: &CallersSettings, listen: SocketAddr) -> Self {
-        let own_paces = settings
-            .tokens
-            .iter()
-            .flat_map(Tokens::entries)
-            .filter(|entry| entry.rps.is_some() || entry.burst.is_some())
-            .map(|entry| {
-                let quota = CallerQuota {
-                    rps: entry.rps.unwrap_or(settings.quota.rps),
-                    burst: entry.burst.unwrap_or(settings.quota.burst),
-                };
-                (entry.name.clone(), quota)
-            });
-        let limiter = CallerLimiter::new(settings.quota, own_paces);
+        let token_mode = settings.tokens.is_some();
+        let quota = settings
+            .quota
+            .or_else(|| token_mode.then_some(DEFAULT_TOKEN_QUOTA));
+        let limiter = quota.map(|quota| {
+            let own = settings.tokens.as_ref().map(|t| own_paces(t, quota));
+            CallerLimiter::new(quota, own.into_iter().flatten())
+        });
+        let pace = quota.map_or_else(
+            || "no per-caller quota".to_string(),
+            |q| format!("each caller {} requests a second, burst {}", q.rps, q.burst),
+        );
         match &settings.tokens {
             Some(tokens) => {
                 let names: Vec<&str> = tokens.entries().iter().map(|e| &*e.name).collect();
-                log::info!("callers: token mode, {} callers: {}", names.len(), names.join(", "));
+                log::info!(
+                    "callers: token mode, {} callers: {}; {pace} unless its token sets its own",
+                    names.len(),
+                    names.join(", ")
+                );
             }
             None if !listen.ip().is_loopback() => log::warn!(
                 "callers: OPEN mode on {listen}: anyone who can reach this address may use the API key's budget; \
-                 set GATEWAY_TOKENS or GATEWAY_TOKENS_FILE unless this is a private sidecar network"
+                 set GATEWAY_TOKENS or GATEWAY_TOKENS_FILE unless this is a private sidecar network ({pace})"
             ),
-            None => log::info!("callers: open mode on loopback; callers are told apart by address"),
+            None => log::info!(
+                "callers: open mode on loopback; callers are told apart by address; {pace}"
+            ),
         }
         Self {
-            tokens: settings.tokens.clone(),
+            tokens: settings
+                .tokens
+                .clone()
+                .map(|tokens| RwLock::new(Arc::new(tokens))),
             limiter,
             trust_forwarded: settings.trust_forwarded,
             limits: settings.limits.clone(),
+            refusals: RefusalLog::default(),
         }
     }
 
@@ -84,9 +99,30 @@ impl Gate {
         self.tokens.is_some()
     }
 
-    /// The shared limiter (for housekeeping and tests).
-    pub fn limiter(&self) -> &CallerLimiter {
-        &self.limiter
+    /// The shared limiter, when a quota applies (for housekeeping and tests).
+    pub fn limiter(&self) -> Option<&CallerLimiter> {
+        self.limiter.as_ref()
+    }
+
+    /// Swaps in a new set of tokens in one step: requests see the old set or the new one, never a mix.
+    /// Callers that remain keep what they used of their quota; changed own paces apply at once.
+    /// Refused (the tokens stay as they are) when the gateway runs in open mode.
+    pub fn replace_tokens(&self, tokens: Tokens) -> Result<(), String> {
+        let Some(current) = &self.tokens else {
+            return Err("the gateway started in open mode; restart it to require tokens".into());
+        };
+        if let Some(limiter) = &self.limiter {
+            limiter.set_own(own_paces(&tokens, limiter.default_quota()));
+        }
+        *current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(tokens);
+        Ok(())
+    }
+
+    /// Logs the summaries of refusals not logged one by one whose interval has ended; call it every few seconds.
+    pub fn log_refusal_summaries(&self, now: Instant) {
+        for (level, line) in self.refusals.due(now) {
+            log::log!(level, "{line}");
+        }
     }
 
     /// Who sent this request: the token's caller, or in open mode the client's address.
@@ -106,7 +142,7 @@ impl Gate {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim());
         let refusal = match presented {
-            Some(token) => match tokens.find(token) {
+            Some(token) => match tokens.read().unwrap_or_else(|e| e.into_inner()).find(token) {
                 Some(entry) => {
                     return Ok(Caller {
                         name: CallerName::Token(entry.name.clone()),
@@ -124,14 +160,28 @@ impl Gate {
             },
         };
         // The token is never logged; the address says where to look.
-        log::warn!(
-            "refused {} {} from {}: {refusal}",
-            request.head().method,
-            request.path(),
-            client_address(request, self.trust_forwarded)
-                .map_or_else(|| "unknown".into(), |ip| ip.to_string())
-        );
+        let from = CallerName::from(client_address(request, self.trust_forwarded));
+        self.log_refusal(&from, Reason::Unauthorized, || {
+            format!(
+                "refused {} {} from {from}: {refusal}",
+                request.head().method,
+                request.path()
+            )
+        });
         Err(refusal)
+    }
+
+    /// Logs a refusal in full when it is the first of its caller and reason in an interval; the rest are
+    /// counted and summarised, so a flood of refusals cannot flood the log.
+    fn log_refusal(&self, caller: &CallerName, reason: Reason, line: impl FnOnce() -> String) {
+        if self.refusals.note(caller, reason, Instant::now()) {
+            log::log!(
+                reason.level(),
+                "{}; more refusals like it are counted and summarised every {}s",
+                line(),
+                SUMMARY_INTERVAL.as_secs()
+            );
+        }
     }
 
     fn check_size(&self, request: &impl Incoming) -> Result<(), GatewayError> {
@@ -164,8 +214,8 @@ pub enum Admission {
     Open,
     /// Refused: the error to answer with, and the quota state when a quota was counted.
     Refused(GatewayError, Option<Decision>),
-    /// Let through as this caller, with what is left of its quota.
-    Admitted(Caller, Decision),
+    /// Let through as this caller, with what is left of its quota when one applies.
+    Admitted(Caller, Option<Decision>),
 }
 
 impl Gate {
@@ -184,9 +234,14 @@ impl Gate {
                 return Admission::Refused(error, None);
             }
         };
-        let decision = self.limiter.check(&caller.name);
-        if let Some(retry_after) = decision.retry_after {
-            log::info!("rate limited caller {} on {}", caller.name, request.path());
+        let decision = self.limiter.as_ref().map(|l| l.check(&caller.name));
+        let over = decision
+            .as_ref()
+            .and_then(|d| Some((d.retry_after?, d.pace.quota)));
+        if let Some((retry_after, quota)) = over {
+            self.log_refusal(&caller.name, Reason::RateLimited, || {
+                format!("rate limited caller {} on {}", caller.name, request.path())
+            });
             // Addresses churn; only token names make a bounded set of label values.
             let label = if self.token_mode() {
                 caller.name.to_string()
@@ -194,7 +249,6 @@ impl Gate {
                 "open".to_string()
             };
             record_rejection(&label, "rate_limited");
-            let quota = decision.pace.quota;
             let error = GatewayError::TooManyRequests {
                 msg: format!(
                     "caller '{}' is over its quota of {} requests a second (burst {}); retry after the Retry-After seconds",
@@ -202,13 +256,36 @@ impl Gate {
                 ),
                 retry_after,
             };
-            return Admission::Refused(error, Some(decision));
+            return Admission::Refused(error, decision);
         }
         if is_under(request.path(), &[ADMIN_PREFIX]) && !caller.admin {
-            return Admission::Refused(super::admin::forbidden(&caller), Some(decision));
+            self.log_refusal(&caller.name, Reason::Forbidden, || {
+                format!(
+                    "refused caller {} on {}: not an admin",
+                    caller.name,
+                    request.path()
+                )
+            });
+            return Admission::Refused(super::admin::forbidden(&caller), decision);
         }
         Admission::Admitted(caller, decision)
     }
+}
+
+/// Callers whose token sets its own rps or burst, the other taking `default`'s.
+fn own_paces(tokens: &Tokens, default: CallerQuota) -> Vec<(Arc<str>, CallerQuota)> {
+    tokens
+        .entries()
+        .iter()
+        .filter(|entry| entry.rps.is_some() || entry.burst.is_some())
+        .map(|entry| {
+            let quota = CallerQuota {
+                rps: entry.rps.unwrap_or(default.rps),
+                burst: entry.burst.unwrap_or(default.burst),
+            };
+            (entry.name.clone(), quota)
+        })
+        .collect()
 }
 
 fn record_rejection(caller: &str, reason: &'static str) {

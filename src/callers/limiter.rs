@@ -1,11 +1,12 @@
 //! Per-caller rate limits: one governor limiter shared by every worker, keyed by caller, plus one
 //! limiter per token that sets its own pace. Idle keys are dropped every [`RETAIN_EVERY`] checks, so memory
-//! stays bounded while client addresses churn.
+//! stays bounded while client addresses churn. Own paces change when the tokens are reloaded; callers
+//! keep their state across a reload unless their pace changed.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
@@ -33,6 +34,7 @@ type Keyed = RateLimiter<
 >;
 type Direct = RateLimiter<NotKeyed, InMemoryState, DefaultClock, StateInformationMiddleware>;
 type Checked = Result<StateSnapshot, NotUntil<<DefaultClock as Clock>::Instant>>;
+type OwnPaces = HashMap<Arc<str>, (Arc<Pace>, Direct)>;
 
 /// A pace and its `RateLimit-Policy` field, written out once rather than on every answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +77,8 @@ pub struct Decision {
 pub struct CallerLimiter {
     default_pace: Arc<Pace>,
     shared: Keyed,
-    own: HashMap<Arc<str>, (Arc<Pace>, Direct)>,
+    /// Swapped whole on a reload; read on every check of a token caller (uncontended: a reload is rare).
+    own: RwLock<OwnPaces>,
     checks: AtomicU64,
 }
 
@@ -92,16 +95,28 @@ impl CallerLimiter {
                 KeyHasher::default(),
             )
             .with_middleware::<StateInformationMiddleware>(),
-            own: own
-                .into_iter()
-                .map(|(name, quota)| {
-                    let limiter = RateLimiter::direct(governor_quota(quota))
-                        .with_middleware::<StateInformationMiddleware>();
-                    (name, (Pace::new(quota), limiter))
-                })
-                .collect(),
+            own: RwLock::new(
+                own.into_iter()
+                    .map(|(name, quota)| (name, own_limiter(quota)))
+                    .collect(),
+            ),
             checks: AtomicU64::new(0),
         }
+    }
+
+    /// Replaces the callers with their own pace (after a reload of the tokens). A caller whose pace is
+    /// unchanged keeps its limiter and so what it used; a new or changed pace starts with a full burst.
+    pub fn set_own(&self, own: impl IntoIterator<Item = (Arc<str>, CallerQuota)>) {
+        let mut current = self.own.write().unwrap_or_else(|e| e.into_inner());
+        let mut old = std::mem::take(&mut *current);
+        *current = own
+            .into_iter()
+            .map(|(name, quota)| {
+                let kept = old.remove(&name).filter(|(pace, _)| pace.quota == quota);
+                let limiter = kept.unwrap_or_else(|| own_limiter(quota));
+                (name, limiter)
+            })
+            .collect();
     }
 
     /// Counts one request of `caller` and says whether it is allowed.
@@ -109,19 +124,19 @@ impl CallerLimiter {
         if self.checks.fetch_add(1, Ordering::Relaxed) % RETAIN_EVERY == RETAIN_EVERY - 1 {
             self.retain_recent();
         }
-        let own = match caller {
-            CallerName::Token(name) => self.own.get(name),
-            _ => None,
-        };
-        let (pace, checked, now) = match own {
-            Some((pace, limiter)) => (pace, limiter.check(), limiter.clock().now()),
-            None => (
-                &self.default_pace,
-                self.shared.check_key(caller),
-                self.shared.clock().now(),
-            ),
-        };
-        decide(pace, checked, now)
+        if let CallerName::Token(name) = caller {
+            let own = self.own.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((pace, limiter)) = own.get(name) {
+                return decide(pace, limiter.check(), limiter.clock().now());
+            }
+        }
+        let checked = self.shared.check_key(caller);
+        decide(&self.default_pace, checked, self.shared.clock().now())
+    }
+
+    /// The pace of callers without one of their own.
+    pub fn default_quota(&self) -> CallerQuota {
+        self.default_pace.quota
     }
 
     /// Drops the keys whose state is the same as a fresh one (callers idle long enough to have a full burst).
@@ -139,6 +154,12 @@ impl CallerLimiter {
     pub fn is_empty(&self) -> bool {
         self.shared.is_empty()
     }
+}
+
+fn own_limiter(quota: CallerQuota) -> (Arc<Pace>, Direct) {
+    let limiter =
+        RateLimiter::direct(governor_quota(quota)).with_middleware::<StateInformationMiddleware>();
+    (Pace::new(quota), limiter)
 }
 
 fn governor_quota(quota: CallerQuota) -> Quota {
@@ -222,5 +243,28 @@ mod tests {
             2,
             "own-pace callers stay out of the shared limiter"
         );
+    }
+
+    #[test]
+    fn new_own_paces_keep_what_unchanged_callers_used_and_apply_changed_ones_at_once() {
+        let limiter = CallerLimiter::new(
+            quota(1.0, 1),
+            [
+                ("kept".into(), quota(1.0, 2)),
+                ("changed".into(), quota(1.0, 2)),
+            ],
+        );
+        let (kept, changed) = (CallerName::from("kept"), CallerName::from("changed"));
+        for _ in 0..2 {
+            limiter.check(&kept);
+            limiter.check(&changed);
+        }
+        limiter.set_own([
+            ("kept".into(), quota(1.0, 2)),
+            ("changed".into(), quota(1.0, 9)),
+        ]);
+        assert!(limiter.check(&kept).retry_after.is_some(), "still used up");
+        let fresh = limiter.check(&changed);
+        assert_eq!((fresh.retry_after, fresh.pace.quota.burst), (None, 9));
     }
 }

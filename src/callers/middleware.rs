@@ -71,7 +71,7 @@ where
                 if self.gate.records_callers() {
                     request.extensions_mut().insert(caller);
                 }
-                Some(decision)
+                decision
             }
             Admission::Refused(error, decision) => {
                 let mut response = request.error_response(error);

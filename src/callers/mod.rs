@@ -7,8 +7,11 @@ pub mod gate;
 pub mod headers;
 pub mod limiter;
 pub mod middleware;
+pub mod refusals;
 pub mod settings;
+pub mod sources;
 pub mod tokens;
+pub mod upkeep;
 
 use std::fmt;
 use std::net::IpAddr;

@@ -3,14 +3,24 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::sources::TokenSources;
 use super::tokens::Tokens;
 use crate::secret::Secret;
 use crate::settings::parse_duration;
 
-/// Requests a second each caller may make, unless its token says otherwise.
-pub const DEFAULT_CALLER_RPS: f64 = 10.0;
-/// Requests a caller may make at once before the per-second pace applies.
-pub const DEFAULT_CALLER_BURST: u32 = 20;
+/// Requests a second each token caller may make, unless its token or `GATEWAY_CALLER_RPS` says otherwise.
+/// A dashboard page of a few dozen tiles asks for each tile's data at once, and a few people may open it
+/// together; upstream-bound calls are paced by the lane anyway, so the quota only has to stop a runaway loop.
+pub const DEFAULT_CALLER_RPS: f64 = 100.0;
+/// Requests a token caller may make at once before the per-second pace applies: two full pages of tiles.
+pub const DEFAULT_CALLER_BURST: u32 = 200;
+/// The quota of token mode when neither `GATEWAY_CALLER_RPS` nor `GATEWAY_CALLER_BURST` is set. Open mode
+/// has none by default: its callers are addresses on a private network, and the lane's `GATEWAY_MAX_WAIT`
+/// (503 with `Retry-After`) already holds back what would reach the cloud.
+pub const DEFAULT_TOKEN_QUOTA: CallerQuota = CallerQuota {
+    rps: DEFAULT_CALLER_RPS,
+    burst: DEFAULT_CALLER_BURST,
+};
 /// Longest query string accepted, in bytes (the cloud's longest real query is a few hundred).
 pub const DEFAULT_MAX_QUERY_BYTES: usize = 2048;
 /// Largest total of request header names and values accepted, in bytes (nginx's default line buffer).
@@ -33,12 +43,15 @@ pub struct CallerArgs {
     pub tokens_file: Option<PathBuf>,
 
     /// Requests a second each caller may make (fractions allowed); a token may set its own.
-    #[arg(long, env = "GATEWAY_CALLER_RPS", default_value_t = DEFAULT_CALLER_RPS)]
-    pub caller_rps: f64,
+    /// Unset: 100 in token mode, no per-caller quota in open mode (set either this or
+    /// GATEWAY_CALLER_BURST to give open mode one; the other then takes its token-mode default).
+    #[arg(long, env = "GATEWAY_CALLER_RPS")]
+    pub caller_rps: Option<f64>,
 
     /// Requests a caller may make at once before the pace applies; a token may set its own.
-    #[arg(long, env = "GATEWAY_CALLER_BURST", default_value_t = DEFAULT_CALLER_BURST)]
-    pub caller_burst: u32,
+    /// Unset: 200 in token mode, no per-caller quota in open mode.
+    #[arg(long, env = "GATEWAY_CALLER_BURST")]
+    pub caller_burst: Option<u32>,
 
     /// Key open-mode callers by the last X-Forwarded-For address; set only behind a proxy that sets it.
     #[arg(
@@ -109,13 +122,36 @@ pub struct RequestLimits {
     pub keep_alive: Duration,
 }
 
+impl CallerQuota {
+    /// The quota set by `rps` and `burst` when either is given (the other taking the token-mode default);
+    /// `None` when neither is.
+    pub fn chosen(
+        rps: Option<f64>,
+        burst: Option<u32>,
+        what: &str,
+    ) -> Result<Option<Self>, String> {
+        if rps.is_none() && burst.is_none() {
+            return Ok(None);
+        }
+        Self::new(
+            rps.unwrap_or(DEFAULT_CALLER_RPS),
+            burst.unwrap_or(DEFAULT_CALLER_BURST),
+            what,
+        )
+        .map(Some)
+    }
+}
+
 /// Validated callers settings.
 #[derive(Debug, Clone)]
 pub struct CallersSettings {
-    /// The known tokens; `None` is open mode (no token needed).
+    /// The known tokens as read at start; `None` is open mode (no token needed).
     pub tokens: Option<Tokens>,
-    /// The pace of callers whose token sets none, and of every caller in open mode.
-    pub quota: CallerQuota,
+    /// Where the tokens come from, to read them again when the file changes.
+    pub token_sources: TokenSources,
+    /// The pace of callers whose token sets none, and of every caller in open mode, when set explicitly.
+    /// `None`: [`DEFAULT_TOKEN_QUOTA`] in token mode, no per-caller quota in open mode.
+    pub quota: Option<CallerQuota>,
     /// Whether open-mode callers are keyed by X-Forwarded-For rather than the peer address.
     pub trust_forwarded: bool,
     /// Origins browsers may call from; empty means no CORS answers at all.
@@ -129,10 +165,8 @@ impl CallersSettings {
     pub fn open() -> Self {
         Self {
             tokens: None,
-            quota: CallerQuota {
-                rps: DEFAULT_CALLER_RPS,
-                burst: DEFAULT_CALLER_BURST,
-            },
+            token_sources: TokenSources::default(),
+            quota: None,
             trust_forwarded: false,
             cors_origins: Vec::new(),
             limits: RequestLimits {
@@ -148,12 +182,14 @@ impl CallersSettings {
 impl CallerArgs {
     /// Checks every value and reads the tokens, with messages that name the setting (never a token).
     pub fn validate(&self) -> Result<CallersSettings, String> {
-        let quota = CallerQuota::new(
+        let quota = CallerQuota::chosen(
             self.caller_rps,
             self.caller_burst,
             "GATEWAY_CALLER_RPS / GATEWAY_CALLER_BURST",
         )?;
-        let tokens = self.read_tokens()?;
+        let mut token_sources = self.token_sources()?;
+        token_sources.read_at = token_sources.stamp();
+        let tokens = token_sources.read()?;
         let cors_origins = super::cors::validate_origins(&self.cors_origins)?;
         if self.max_query_bytes == 0 || self.max_header_bytes == 0 {
             return Err(
@@ -165,6 +201,7 @@ impl CallerArgs {
         }
         Ok(CallersSettings {
             tokens,
+            token_sources,
             quota,
             trust_forwarded: self.trust_forwarded,
             cors_origins,
@@ -177,32 +214,21 @@ impl CallerArgs {
         })
     }
 
-    /// Both sources merged; a source that is set but holds no token is an error, so a typo cannot open the gateway.
-    fn read_tokens(&self) -> Result<Option<Tokens>, String> {
-        let mut tokens = Tokens::default();
+    /// The `GATEWAY_TOKENS` list, read once, and the file to read (now and whenever it changes). A list that
+    /// is set but holds no token is an error, so a typo cannot open the gateway.
+    fn token_sources(&self) -> Result<TokenSources, String> {
+        let mut listed = Tokens::default();
         if let Some(list) = &self.tokens {
-            let added = tokens.add_list(list.expose(), ',', "GATEWAY_TOKENS entry")?;
+            let added = listed.add_list(list.expose(), ',', "GATEWAY_TOKENS entry")?;
             if added == 0 {
                 return Err("GATEWAY_TOKENS is set but holds no token".into());
             }
         }
-        if let Some(path) = &self.tokens_file {
-            let content = std::fs::read_to_string(path).map_err(|e| {
-                format!(
-                    "GATEWAY_TOKENS_FILE '{}' cannot be read: {e}",
-                    path.display()
-                )
-            })?;
-            let label = format!("GATEWAY_TOKENS_FILE '{}' line", path.display());
-            let added = tokens.add_list(&content, '\n', &label)?;
-            if added == 0 {
-                return Err(format!(
-                    "GATEWAY_TOKENS_FILE '{}' holds no token",
-                    path.display()
-                ));
-            }
-        }
-        Ok((!tokens.is_empty()).then_some(tokens))
+        Ok(TokenSources {
+            listed,
+            file: self.tokens_file.clone(),
+            read_at: None,
+        })
     }
 }
 
@@ -231,7 +257,11 @@ mod tests {
         let settings = parse(&[]).unwrap();
         let open = CallersSettings::open();
         assert!(settings.tokens.is_none());
-        assert_eq!(settings.quota, open.quota);
+        assert_eq!(
+            settings.quota, None,
+            "open mode has no quota unless one is set"
+        );
+        assert_eq!(open.quota, None);
         assert_eq!(settings.limits, open.limits);
         assert_eq!(settings.cors_origins, open.cors_origins);
         assert!(!settings.trust_forwarded);
@@ -257,6 +287,26 @@ mod tests {
                 .trust_forwarded
         );
         assert!(parse(&["--trust-forwarded", "bogus"]).is_err());
+    }
+
+    #[test]
+    fn setting_either_quota_value_sets_a_quota_whose_other_value_is_the_default() {
+        let rps_only = parse(&["--caller-rps", "5"]).unwrap().quota;
+        let burst_only = parse(&["--caller-burst", "7"]).unwrap().quota;
+        assert_eq!(
+            rps_only,
+            Some(CallerQuota {
+                rps: 5.0,
+                burst: DEFAULT_CALLER_BURST
+            })
+        );
+        assert_eq!(
+            burst_only,
+            Some(CallerQuota {
+                rps: DEFAULT_CALLER_RPS,
+                burst: 7
+            })
+        );
     }
 
     #[test]

@@ -101,6 +101,11 @@ impl Tokens {
 
 /// `name:token[:option]*` or `name:sha256:<64 hex>[:option]*`; options are `admin`, `rps=N`, `burst=N`.
 fn parse_entry(line: &str) -> Result<TokenEntry, String> {
+    // Without a ':' the line may be a token alone (its name forgotten): it is never echoed, nor is a name
+    // that fails the rules, since it may be a token too.
+    if !line.contains(':') {
+        return Err("the entry has no token (format name:token[:admin])".into());
+    }
     let mut parts = line.split(':').map(str::trim);
     let name = parts.next().unwrap_or_default();
     if name.is_empty()
@@ -109,9 +114,10 @@ fn parse_entry(line: &str) -> Result<TokenEntry, String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     {
-        return Err(format!(
-            "the name '{name}' must be 1 to 64 letters, digits, '.', '_' or '-' (format name:token[:admin])"
-        ));
+        return Err(
+            "the name (before the first ':') must be 1 to 64 letters, digits, '.', '_' or '-' (format name:token[:admin])"
+                .into(),
+        );
     }
     let digest = match parts.next() {
         Some("sha256") => parse_hex_digest(parts.next().unwrap_or_default())?,
@@ -208,6 +214,8 @@ mod tests {
     fn bad_entries_are_refused_naming_the_line_but_never_the_token() {
         for (text, expected) in [
             ("no-token", "has no token"),
+            ("tok-secret-alone", "has no token"),
+            ("tok-secret a:x", "the name"),
             ("a b:tok", "the name"),
             ("app:tok-secret-1:superuser", "unknown option"),
             ("app:tok-secret-1:rps=0", "rps must be"),

@@ -33,7 +33,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         },
         cache: Default::default(),
         callers: CallersSettings {
-            quota: CallerQuota::new(
+            quota: CallerQuota::chosen(
                 args.caller_rps,
                 args.caller_burst,
                 "--caller-rps / --caller-burst",

@@ -27,6 +27,8 @@ struct Waiter {
 
 struct CallerQueue {
     caller: String,
+    /// The caller's label in `gateway_lane_queue_depth`, worked out once.
+    label: Arc<str>,
     waiters: VecDeque<Waiter>,
 }
 
@@ -174,10 +176,11 @@ impl Lane {
             Some(queue) => queue.waiters.push_back(waiter),
             None => state.queues.push_back(CallerQueue {
                 caller: caller.to_string(),
+                label: depth_label(caller),
                 waiters: VecDeque::from([waiter]),
             }),
         }
-        record_depth(state, caller);
+        record_depth(state, &depth_label(caller));
         Ok((id, handed_over))
     }
 
@@ -216,12 +219,11 @@ impl Lane {
     fn pass_turn(&self) {
         let mut state = self.lock();
         while let Some(mut queue) = state.queues.pop_front() {
-            let waiter = queue.waiters.pop_front();
-            metrics::gauge!("gateway_lane_queue_depth", "caller" => queue.caller.clone())
-                .set(queue.waiters.len() as f64);
+            let (waiter, label) = (queue.waiters.pop_front(), queue.label.clone());
             if !queue.waiters.is_empty() {
                 state.queues.push_back(queue);
             }
+            record_depth(&state, &label);
             if let Some(waiter) = waiter {
                 state.waiting -= 1;
                 if waiter.hand_over.send(()).is_ok() {
@@ -238,14 +240,24 @@ impl Lane {
     }
 }
 
-/// Publishes how many calls `caller` has waiting (metric `gateway_lane_queue_depth{caller}`).
-fn record_depth(state: &LaneState, caller: &str) {
-    let depth = state
+/// Publishes how many calls wait under `label` (metric `gateway_lane_queue_depth{caller}`).
+fn record_depth(state: &LaneState, label: &str) {
+    let depth: usize = state
         .queues
         .iter()
-        .find(|q| q.caller == caller)
-        .map_or(0, |q| q.waiters.len());
-    metrics::gauge!("gateway_lane_queue_depth", "caller" => caller.to_string()).set(depth as f64);
+        .filter(|q| &*q.label == label)
+        .map(|q| q.waiters.len())
+        .sum();
+    metrics::gauge!("gateway_lane_queue_depth", "caller" => label.to_string()).set(depth as f64);
+}
+
+/// Token names label themselves (a bounded set); client addresses of open mode are all `open`, so the
+/// metric's series cannot grow with callers' addresses (the queue itself still keys by address, for fairness).
+fn depth_label(caller: &str) -> Arc<str> {
+    if caller == "unknown" || caller.parse::<std::net::IpAddr>().is_ok() {
+        return "open".into();
+    }
+    caller.into()
 }
 
 fn remove_waiter(state: &mut LaneState, id: u64) -> bool {
@@ -257,12 +269,12 @@ fn remove_waiter(state: &mut LaneState, id: u64) -> bool {
         let queue = &mut state.queues[index];
         if let Some(position) = queue.waiters.iter().position(|w| w.id == id) {
             queue.waiters.remove(position);
-            metrics::gauge!("gateway_lane_queue_depth", "caller" => queue.caller.clone())
-                .set(queue.waiters.len() as f64);
+            let label = queue.label.clone();
             if queue.waiters.is_empty() {
                 state.queues.remove(index);
             }
             state.waiting -= 1;
+            record_depth(state, &label);
             return true;
         }
     }
@@ -382,5 +394,13 @@ mod tests {
         let begin = Instant::now();
         drop(lane.enter("a", far()).await.unwrap());
         assert!(begin.elapsed() >= Duration::from_millis(140));
+    }
+
+    #[test]
+    fn client_addresses_share_one_queue_depth_label_and_token_names_keep_theirs() {
+        for address in ["10.0.0.1", "::1", "2001:db8::7", "unknown"] {
+            assert_eq!(&*depth_label(address), "open", "{address}");
+        }
+        assert_eq!(&*depth_label("reports"), "reports");
     }
 }

@@ -53,7 +53,7 @@ async fn a_repeated_request_gets_the_same_answer_and_fields_as_the_full_path() {
 #[actix_web::test]
 async fn repeated_requests_still_count_against_the_callers_quota() {
     let mut config = TestConfig::default();
-    config.callers.quota = CallerQuota { rps: 0.5, burst: 3 };
+    config.callers.quota = Some(CallerQuota { rps: 0.5, burst: 3 });
     let app = spawn_app_with(config).await;
     let statuses: Vec<u16> = futures_util::future::join_all((0..3).map(|_| app.get(TOTALS)))
         .await

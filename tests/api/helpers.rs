@@ -50,10 +50,10 @@ impl Default for TestConfig {
                 ..SimulatorSettings::default()
             },
             callers: CallersSettings {
-                quota: CallerQuota {
+                quota: Some(CallerQuota {
                     rps: 100_000.0,
                     burst: 100_000,
-                },
+                }),
                 ..CallersSettings::open()
             },
         }

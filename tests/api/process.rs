@@ -102,6 +102,20 @@ impl GatewayProcess {
 }
 
 impl GatewayProcess {
+    /// Everything the process printed so far.
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// Sends `signal` (e.g. "HUP") and returns at once, the process still running.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
     /// Sends `signal` (e.g. "TERM", "INT"), then waits for the exit: its code (None if killed by a signal)
     /// and everything printed.
     pub fn signal_and_wait(mut self, signal: &str) -> (Option<i32>, String) {

@@ -65,7 +65,7 @@ async fn two_callers_are_limited_independently() {
 fn open_config(trust_forwarded: bool) -> TestConfig {
     TestConfig {
         callers: CallersSettings {
-            quota: CallerQuota { rps: 1.0, burst: 1 },
+            quota: Some(CallerQuota { rps: 1.0, burst: 1 }),
             trust_forwarded,
             ..CallersSettings::open()
         },

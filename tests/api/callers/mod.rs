@@ -2,9 +2,13 @@
 
 mod admin;
 mod browsers;
+mod defaults;
 mod fairness;
 mod limits;
+mod metrics;
+mod refusals;
 mod requests;
+mod rotation;
 mod tokens;
 
 use camlytics_gateway::callers::settings::CallerQuota;
@@ -20,7 +24,7 @@ pub fn token_config(entries: &str, rps: f64, burst: u32) -> TestConfig {
     TestConfig {
         callers: CallersSettings {
             tokens: Some(tokens),
-            quota: CallerQuota { rps, burst },
+            quota: Some(CallerQuota { rps, burst }),
             ..TestConfig::default().callers
         },
         ..TestConfig::default()

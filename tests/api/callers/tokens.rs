@@ -104,8 +104,8 @@ async fn a_tokens_file_with_comments_and_own_paces_is_read() {
     let args = CallerArgs {
         tokens: None,
         tokens_file: Some(path),
-        caller_rps: 100.0,
-        caller_burst: 100,
+        caller_rps: Some(100.0),
+        caller_burst: Some(100),
         trust_forwarded: false,
         cors_origins: Vec::new(),
         max_query_bytes: 2048,
