@@ -1,7 +1,9 @@
 //! The way to the cloud: signing, nonce allocation, the paced and ordered lane, and the HTTP client.
 
 pub mod client;
+pub mod floor;
 pub mod lane;
+pub mod lane_trait;
 pub mod nonce;
 pub mod response;
 pub mod signing;
