@@ -1,22 +1,19 @@
 //! One call through the lane: take the turn, take a nonce, sign, send, read, classify, retry when it helps.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::web::Bytes;
 use tokio::time::Instant;
 
 use super::floor::{read_claim, Claim};
-use super::lane::Lane;
-use super::lane_trait::UpstreamLane;
-use super::nonce::{NonceAllocator, NonceError, MAX_NONCE};
+use super::nonce::{NonceError, MAX_NONCE};
 use super::response::{classify, Classified};
+use super::shared::{Upstream, UpstreamAnswer, UpstreamRequest};
 use super::signing::sign;
 use super::target::request_target;
 use crate::error::GatewayError;
-use crate::settings::UpstreamSettings;
 
 /// Largest body accepted from the cloud: an events page of 1000 is well under 1 MiB, and a dimension list
 /// of thousands of cameras a few MiB; a larger or endless body is cut off here, bounding memory.
@@ -25,71 +22,6 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 const NONCE_RETRIES: u32 = 2;
 /// Most sends for one caller, whatever the cloud answers.
 const MAX_ATTEMPTS: u32 = 6;
-
-/// What a caller needs from the cloud: an endpoint and its validated, canonical parameters.
-#[derive(Debug, Clone)]
-pub struct UpstreamRequest {
-    /// Endpoint path below the base path, e.g. `/totals/triggers`.
-    pub endpoint: &'static str,
-    /// Parameters without the nonce, values in canonical (unencoded) form.
-    pub params: Vec<(&'static str, String)>,
-    /// Who asks, for fair queueing in the lane.
-    pub caller: String,
-    /// Background work (refresh-ahead): queued behind every caller.
-    pub background: bool,
-}
-
-/// Everything shared by all workers for one API key: settings, the lane and the nonce allocator.
-pub struct Upstream {
-    settings: UpstreamSettings,
-    lane: Arc<dyn UpstreamLane>,
-    nonces: Arc<dyn NonceAllocator>,
-    /// Unix seconds of the cloud's last success (0: none yet), for readiness.
-    last_success: AtomicI64,
-    /// Whether a rejection's number was already logged as not believed (logged once, then quietly ignored).
-    doubt_logged: AtomicBool,
-}
-
-impl Upstream {
-    /// Joins the settings, lane and nonce allocator of one key.
-    pub fn new(settings: UpstreamSettings, nonces: Arc<dyn NonceAllocator>) -> Arc<Self> {
-        let lane = Lane::new(settings.upstream_rps);
-        Self::with_lane(settings, nonces, lane)
-    }
-
-    /// Joins the settings and nonce allocator of one key with a given lane (another backend, or a test's).
-    pub fn with_lane(
-        settings: UpstreamSettings,
-        nonces: Arc<dyn NonceAllocator>,
-        lane: Arc<dyn UpstreamLane>,
-    ) -> Arc<Self> {
-        Arc::new(Self {
-            settings,
-            lane,
-            nonces,
-            last_success: AtomicI64::new(0),
-            doubt_logged: AtomicBool::new(false),
-        })
-    }
-
-    /// When the cloud last accepted a signed call from this gateway, if ever.
-    pub fn last_success(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        match self.last_success.load(Ordering::Relaxed) {
-            0 => None,
-            secs => chrono::DateTime::from_timestamp(secs, 0),
-        }
-    }
-
-    /// The nonce allocator, for metrics and health.
-    pub fn nonces(&self) -> &Arc<dyn NonceAllocator> {
-        &self.nonces
-    }
-
-    /// The validated settings.
-    pub fn settings(&self) -> &UpstreamSettings {
-        &self.settings
-    }
-}
 
 /// Something that gets answers from the cloud: the per-worker [`UpstreamClient`], or a stand-in in tests.
 /// Futures need not be `Send`: awc's client lives on one worker thread.
@@ -112,15 +44,6 @@ impl Fetch for actix_web::web::Data<UpstreamClient> {
 pub struct UpstreamClient {
     upstream: Arc<Upstream>,
     http: awc::Client,
-}
-
-/// A successful answer from the cloud: the body exactly as received, and the cloud's clock.
-#[derive(Debug, Clone)]
-pub struct UpstreamAnswer {
-    /// The JSON envelope, byte for byte.
-    pub body: Bytes,
-    /// The cloud's `Date` header, if any.
-    pub date: Option<String>,
 }
 
 impl UpstreamClient {

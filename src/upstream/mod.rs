@@ -6,7 +6,9 @@ pub mod lane;
 pub mod lane_trait;
 pub mod nonce;
 pub mod response;
+pub mod shared;
 pub mod signing;
 pub mod target;
 
-pub use client::{Fetch, Upstream, UpstreamAnswer, UpstreamClient, UpstreamRequest};
+pub use client::{Fetch, UpstreamClient};
+pub use shared::{Upstream, UpstreamAnswer, UpstreamRequest};

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use serde::Deserialize;
 
-use super::client::UpstreamAnswer;
+use super::shared::UpstreamAnswer;
 use crate::error::GatewayError;
 
 /// Wait assumed when the cloud throttles without saying for how long (or says it in a way we cannot read).
