@@ -70,6 +70,9 @@ pub struct FileNonceAllocator {
     last: AtomicI64,
     /// Makes a mark durable; a seam only for tests, which watch where it runs.
     writer: fn(&Path, i64) -> Result<(), NonceError>,
+    /// The mark on disk, locked by the blocking write itself: a write whose caller went away cannot race a
+    /// later one on the temporary file, nor put a lower mark back over a higher one.
+    on_disk: Arc<std::sync::Mutex<i64>>,
     clock: Clock,
     _lock: File,
 }
@@ -108,6 +111,7 @@ impl FileNonceAllocator {
             }),
             last: AtomicI64::new(durable),
             writer: write_mark,
+            on_disk: Arc::new(std::sync::Mutex::new(durable)),
             clock,
             _lock: lock,
         })
@@ -115,10 +119,18 @@ impl FileNonceAllocator {
 
     /// Makes `mark` durable off the async workers: write, fsync, rename and directory fsync block.
     async fn save(&self, mark: i64) -> Result<(), NonceError> {
-        let (path, writer) = (self.path.clone(), self.writer);
-        tokio::task::spawn_blocking(move || writer(&path, mark))
-            .await
-            .map_err(|e| NonceError::Storage(format!("the write of the nonce mark stopped: {e}")))?
+        let (path, writer, on_disk) = (self.path.clone(), self.writer, self.on_disk.clone());
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding it cannot leave a wrong value: it is set only after a write succeeded.
+            let mut on_disk = on_disk.lock().unwrap_or_else(|e| e.into_inner());
+            if mark > *on_disk {
+                writer(&path, mark)?;
+                *on_disk = mark;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| NonceError::Storage(format!("the write of the nonce mark stopped: {e}")))?
     }
 }
 
@@ -342,6 +354,16 @@ mod tests {
         nonces.next().await.unwrap();
         let writer = WRITER.lock().unwrap().expect("the mark was written");
         assert_ne!(writer, std::thread::current().id());
+    }
+
+    #[actix_web::test]
+    async fn a_late_write_of_a_lower_mark_never_replaces_a_higher_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let nonces = FileNonceAllocator::open(dir.path(), "key", system_clock()).unwrap();
+        nonces.save(2_000).await.unwrap();
+        // As if a write whose caller went away finished after a later one.
+        nonces.save(1_000).await.unwrap();
+        assert_eq!(read_mark(&dir.path().join("nonce-key.hwm")).unwrap(), 2_000);
     }
 
     #[actix_web::test]
