@@ -14,6 +14,9 @@ use crate::error::GatewayError;
 /// How long a class rests after a failure that came without `Retry-After` (502, 504).
 const REST_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
+/// Longest rest, however long the cloud asks for: a day.
+const MAX_REST: Duration = Duration::from_secs(86_400);
+
 /// A class's rest: until when, the failure's status, and whether the cloud asked for it (then even
 /// callers with no stale copy are told to come back later, rather than queued for a call the cloud refuses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +56,12 @@ impl Backoff {
             }
             _ => return,
         };
-        let value = (Instant::now() + rest, error.status_code(), asked_by_cloud);
+        // The rest may come from the cloud's `Retry-After`: never let it overflow the clock.
+        let now = Instant::now();
+        let until = now
+            .checked_add(rest.min(MAX_REST))
+            .unwrap_or(now + REST_AFTER_FAILURE);
+        let value = (until, error.status_code(), asked_by_cloud);
         let mut map = self.until.lock().unwrap_or_else(|e| e.into_inner());
         let slot = map.entry(class).or_insert(value);
         if value.0 >= slot.0 {
@@ -95,6 +103,21 @@ mod tests {
         assert!(backoff
             .remaining(Class::Dimensions, Instant::now())
             .is_none());
+    }
+
+    #[test]
+    fn the_largest_retry_after_rests_a_class_for_at_most_a_day_without_panicking() {
+        let backoff = Backoff::default();
+        backoff.record(
+            Class::Events,
+            &GatewayError::CloudBusy {
+                msg: "wait forever".into(),
+                retry_after: Duration::MAX,
+            },
+        );
+        let rest = backoff.remaining(Class::Events, Instant::now()).unwrap();
+        assert!(rest.left <= MAX_REST);
+        assert!(rest.left > MAX_REST - Duration::from_secs(60));
     }
 
     #[test]

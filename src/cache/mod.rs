@@ -266,47 +266,36 @@ impl ResponseCache {
     }
 
     /// One upstream call for all who ask with the same `load_key` at once; the new entry replaces the old.
-    async fn load(
-        &self,
+    /// The call and the insertion run in a task of their own: when every caller has gone, the answer
+    /// still lands in the cache, so the upstream call is not wasted.
+    async fn load<F: Fetch + Clone + 'static>(
+        self: &Arc<Self>,
         plan: &Plan,
         load_key: String,
         source: Source,
-        upstream: &impl Fetch,
+        upstream: &F,
         caller: impl FnOnce() -> String,
         leader: &Cell<bool>,
     ) -> Result<Arc<Entry>, Arc<GatewayError>> {
         self.loads
             .try_get_with(load_key, async {
                 leader.set(true);
-                let shared = match source.shared {
-                    true => self.shared_entry(plan).await,
-                    false => None,
+                let request = UpstreamRequest {
+                    endpoint: plan.endpoint,
+                    params: plan.upstream_params.clone(),
+                    caller: caller(),
+                    background: source.background,
                 };
-                let entry = match shared {
-                    Some(entry) => entry,
-                    None => {
-                        let answer = upstream
-                            .fetch(&UpstreamRequest {
-                                endpoint: plan.endpoint,
-                                params: plan.upstream_params.clone(),
-                                caller: caller(),
-                                background: source.background,
-                            })
-                            .await?;
-                        self.share(plan, &answer.body).await;
-                        Arc::new(Entry::new(
-                            answer.body,
-                            plan.fresh_for,
-                            self.settings.stale_if_error,
-                            plan.class == Class::Dimensions,
-                        ))
-                    }
-                };
-                if let Some(replaced) = self.entries.get(&plan.key).await {
-                    replaced.supersede();
-                }
-                self.entries.insert(plan.key.clone(), entry.clone()).await;
-                Ok::<_, GatewayError>(entry)
+                let (cache, plan, upstream) = (self.clone(), plan.clone(), upstream.clone());
+                actix_web::rt::spawn(async move {
+                    cache.fetch_and_store(&plan, &request, source, &upstream).await
+                })
+                .await
+                .unwrap_or_else(|_| {
+                    Err(GatewayError::BadGateway(
+                        "the load from the cloud ended abruptly".into(),
+                    ))
+                })
             })
             .await
     }
@@ -340,8 +329,41 @@ impl ResponseCache {
             .await;
     }
 
+    /// Takes the answer for `plan` from the second level (when `source` allows) or else from the cloud,
+    /// offering the latter to the group, and puts it in the cache under `plan`'s key.
+    async fn fetch_and_store(
+        &self,
+        plan: &Plan,
+        request: &UpstreamRequest,
+        source: Source,
+        upstream: &impl Fetch,
+    ) -> Result<Arc<Entry>, GatewayError> {
+        let shared = match source.shared {
+            true => self.shared_entry(plan).await,
+            false => None,
+        };
+        let entry = match shared {
+            Some(entry) => entry,
+            None => {
+                let answer = upstream.fetch(request).await?;
+                self.share(plan, &answer.body).await;
+                Arc::new(Entry::new(
+                    answer.body,
+                    plan.fresh_for,
+                    self.settings.stale_if_error,
+                    plan.class == Class::Dimensions,
+                ))
+            }
+        };
+        if let Some(replaced) = self.entries.get(&plan.key).await {
+            replaced.supersede();
+        }
+        self.entries.insert(plan.key.clone(), entry.clone()).await;
+        Ok(entry)
+    }
+
     /// Re-fetches a list in use before it expires, behind every caller waiting upstream.
-    fn refresh_in_background<F: Fetch + 'static>(
+    fn refresh_in_background<F: Fetch + Clone + 'static>(
         self: &Arc<Self>,
         plan: Plan,
         generation: u64,
@@ -372,7 +394,7 @@ impl ResponseCache {
 
     /// Fetches the dimension lists now, in the background, so the first callers find them cached; callers
     /// who ask meanwhile share these calls.
-    pub fn warm_up<F: Fetch + 'static>(self: &Arc<Self>, upstream: F) {
+    pub fn warm_up<F: Fetch + Clone + 'static>(self: &Arc<Self>, upstream: F) {
         let cache = self.clone();
         actix_web::rt::spawn(async move {
             let now = chrono::Utc::now();

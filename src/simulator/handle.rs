@@ -28,6 +28,7 @@ struct State {
     requests_per_second: f64,
     limiter: RateLimiter,
     fault_rng: SplitMix64,
+    jitter_rng: SplitMix64,
 }
 
 #[derive(Debug, Default)]
@@ -39,6 +40,9 @@ struct Counters {
     key_rejections: u64,
     throttled: u64,
     accepted_nonces: Vec<i64>,
+    /// Requests being served now, and the most ever served at once.
+    in_flight: u64,
+    max_in_flight: u64,
     targets: Vec<String>,
     per_path: HashMap<String, u64>,
 }
@@ -71,6 +75,7 @@ impl Shared {
             requests_per_second: settings.requests_per_second,
             limiter: RateLimiter::default(),
             fault_rng: SplitMix64::new(settings.seed ^ 0xFA01_7FA0_17FA_017F),
+            jitter_rng: SplitMix64::new(settings.seed ^ 0x0717_7E40_717E_0717),
         };
         Self {
             settings,
@@ -84,6 +89,24 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts a request as being served until the returned guard drops.
+    pub(super) fn begin(&self) -> InFlight<'_> {
+        let counters = &mut self.state().counters;
+        counters.in_flight += 1;
+        counters.max_in_flight = counters.max_in_flight.max(counters.in_flight);
+        InFlight { shared: self }
+    }
+
+    /// The latency to add to one answer: the fixed part and a draw of the jitter.
+    pub(super) fn latency(&self) -> std::time::Duration {
+        let jitter = self.settings.latency_jitter;
+        if jitter.is_zero() {
+            return self.settings.latency;
+        }
+        let share = self.state().jitter_rng.unit();
+        self.settings.latency + jitter.mul_f64(share)
     }
 
     /// Counts a request under the API base path and remembers its raw target.
@@ -148,6 +171,18 @@ impl Shared {
     }
 }
 
+/// A request being served; dropping it (answered, or the connection gone) ends the count.
+pub(super) struct InFlight<'a> {
+    shared: &'a Shared,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let counters = &mut self.shared.state().counters;
+        counters.in_flight = counters.in_flight.saturating_sub(1);
+    }
+}
+
 /// A cheap, cloneable view of a running simulator for tests and the demo: counters, and knobs to turn.
 #[derive(Clone)]
 pub struct SimulatorHandle {
@@ -209,6 +244,11 @@ impl SimulatorHandle {
         self.read(|s| s.counters.accepted_nonces.clone())
     }
 
+    /// The most requests ever served at once (since the counters were last reset).
+    pub fn max_concurrent(&self) -> u64 {
+        self.read(|s| s.counters.max_in_flight)
+    }
+
     /// The last accepted nonce (0 before any); the next request must carry a larger one.
     pub fn last_nonce(&self) -> i64 {
         self.read(|s| s.last_nonce)
@@ -241,6 +281,13 @@ impl SimulatorHandle {
 
     /// Zeroes the counters and forgets targets and accepted nonces; the last nonce, fault and limit stay.
     pub fn reset_counters(&self) {
-        self.shared.state().counters = Counters::default();
+        let counters = &mut self.shared.state().counters;
+        // Requests still being served stay counted, so their end cannot go below zero.
+        let in_flight = counters.in_flight;
+        *counters = Counters {
+            in_flight,
+            max_in_flight: in_flight,
+            ..Counters::default()
+        };
     }
 }

@@ -41,6 +41,8 @@ pub struct SimulatorSettings {
     pub requests_per_second: f64,
     /// Added to every answer.
     pub latency: Duration,
+    /// Up to this much more is added to each answer, drawn from the seed (variable latency).
+    pub latency_jitter: Duration,
     /// End of the synthetic event range.
     pub data_anchor: DateTime<Utc>,
     /// Seed of the synthetic data set and of the `ErrorRate` fault.
@@ -48,13 +50,14 @@ pub struct SimulatorSettings {
 }
 
 impl Default for SimulatorSettings {
-    /// Key "demo-key", secret "demo-secret", 1 request per second, no latency, anchor 2026-01-01T00:00:00Z, seed 7.
+    /// Key "demo-key", secret "demo-secret", 1 request per second, no latency or jitter, anchor 2026-01-01T00:00:00Z, seed 7.
     fn default() -> Self {
         Self {
             key: "demo-key".to_owned(),
             secret: Secret::new("demo-secret"),
             requests_per_second: 1.0,
             latency: Duration::ZERO,
+            latency_jitter: Duration::ZERO,
             data_anchor: Utc
                 .timestamp_opt(1_767_225_600, 0)
                 .single()
@@ -153,6 +156,7 @@ mod settings_tests {
         assert_eq!(settings.secret.expose(), "demo-secret");
         assert_eq!(settings.requests_per_second, 1.0);
         assert_eq!(settings.latency, Duration::ZERO);
+        assert_eq!(settings.latency_jitter, Duration::ZERO);
         assert_eq!(
             settings.data_anchor.to_rfc3339(),
             "2026-01-01T00:00:00+00:00"

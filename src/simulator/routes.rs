@@ -88,12 +88,13 @@ impl Endpoint {
 }
 
 /// Serves everything under the base path: counts the request, runs the checks in the reference's
-/// order, then adds the configured latency to whatever the answer is.
+/// order, then adds the configured latency (and jitter) to whatever the answer is.
 pub(super) async fn serve(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
     let target = req
         .uri()
         .path_and_query()
         .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+    let _serving = shared.begin();
     shared.record_request(&target, req.path());
     let (outcome, response) = match answer(&req, &shared, &target).await {
         Ok(Some(json)) => (
@@ -117,8 +118,9 @@ pub(super) async fn serve(req: HttpRequest, shared: web::Data<Shared>) -> HttpRe
         ),
     };
     shared.record_outcome(outcome);
-    if !shared.settings.latency.is_zero() {
-        actix_web::rt::time::sleep(shared.settings.latency).await;
+    let latency = shared.latency();
+    if !latency.is_zero() {
+        actix_web::rt::time::sleep(latency).await;
     }
     response
 }

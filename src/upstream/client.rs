@@ -1,80 +1,27 @@
 //! One call through the lane: take the turn, take a nonce, sign, send, read, classify, retry when it helps.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::web::Bytes;
 use tokio::time::Instant;
 
-use super::lane::Lane;
-use super::nonce::{NonceAllocator, NonceError, MAX_NONCE};
+use super::floor::{read_claim, Claim};
+use super::nonce::{NonceError, MAX_NONCE};
 use super::response::{classify, Classified};
+use super::shared::{Upstream, UpstreamAnswer, UpstreamRequest};
 use super::signing::sign;
 use super::target::request_target;
 use crate::error::GatewayError;
-use crate::settings::UpstreamSettings;
 
-/// Largest body accepted from the cloud (an events page of 1000 is well under 1 MiB).
-const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Largest body accepted from the cloud: an events page of 1000 is well under 1 MiB, and a dimension list
+/// of thousands of cameras a few MiB; a larger or endless body is cut off here, bounding memory.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Fresh nonces tried after the cloud rejects one, before the key is declared shared.
 const NONCE_RETRIES: u32 = 2;
 /// Most sends for one caller, whatever the cloud answers.
 const MAX_ATTEMPTS: u32 = 6;
-
-/// What a caller needs from the cloud: an endpoint and its validated, canonical parameters.
-#[derive(Debug, Clone)]
-pub struct UpstreamRequest {
-    /// Endpoint path below the base path, e.g. `/totals/triggers`.
-    pub endpoint: &'static str,
-    /// Parameters without the nonce, values in canonical (unencoded) form.
-    pub params: Vec<(&'static str, String)>,
-    /// Who asks, for fair queueing in the lane.
-    pub caller: String,
-    /// Background work (refresh-ahead): queued behind every caller.
-    pub background: bool,
-}
-
-/// Everything shared by all workers for one API key: settings, the lane and the nonce allocator.
-pub struct Upstream {
-    settings: UpstreamSettings,
-    lane: Arc<Lane>,
-    nonces: Arc<dyn NonceAllocator>,
-    /// Unix seconds of the cloud's last success (0: none yet), for readiness.
-    last_success: AtomicI64,
-}
-
-impl Upstream {
-    /// Joins the settings, lane and nonce allocator of one key.
-    pub fn new(settings: UpstreamSettings, nonces: Arc<dyn NonceAllocator>) -> Arc<Self> {
-        let lane = Lane::new(settings.upstream_rps);
-        Arc::new(Self {
-            settings,
-            lane,
-            nonces,
-            last_success: AtomicI64::new(0),
-        })
-    }
-
-    /// When the cloud last accepted a signed call from this gateway, if ever.
-    pub fn last_success(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        match self.last_success.load(Ordering::Relaxed) {
-            0 => None,
-            secs => chrono::DateTime::from_timestamp(secs, 0),
-        }
-    }
-
-    /// The nonce allocator, for metrics and health.
-    pub fn nonces(&self) -> &Arc<dyn NonceAllocator> {
-        &self.nonces
-    }
-
-    /// The validated settings.
-    pub fn settings(&self) -> &UpstreamSettings {
-        &self.settings
-    }
-}
 
 /// Something that gets answers from the cloud: the per-worker [`UpstreamClient`], or a stand-in in tests.
 /// Futures need not be `Send`: awc's client lives on one worker thread.
@@ -92,18 +39,11 @@ impl Fetch for actix_web::web::Data<UpstreamClient> {
 }
 
 /// The per-worker client: awc's client is not `Send`, so each worker builds one over the shared [`Upstream`].
+/// Cloning is cheap (two reference counts): a call runs in a task of its own holding a clone.
+#[derive(Clone)]
 pub struct UpstreamClient {
     upstream: Arc<Upstream>,
     http: awc::Client,
-}
-
-/// A successful answer from the cloud: the body exactly as received, and the cloud's clock.
-#[derive(Debug, Clone)]
-pub struct UpstreamAnswer {
-    /// The JSON envelope, byte for byte.
-    pub body: Bytes,
-    /// The cloud's `Date` header, if any.
-    pub date: Option<String>,
 }
 
 impl UpstreamClient {
@@ -111,7 +51,12 @@ impl UpstreamClient {
     pub fn new(upstream: Arc<Upstream>) -> Self {
         let http = awc::Client::builder()
             // Our own timeout covers send and body together; awc's is a backstop.
-            .timeout(upstream.settings.upstream_timeout + Duration::from_secs(1))
+            .timeout(
+                upstream
+                    .settings
+                    .upstream_timeout
+                    .saturating_add(Duration::from_secs(1)),
+            )
             .add_default_header((header::ACCEPT, "application/json"))
             .finish();
         Self { upstream, http }
@@ -123,9 +68,26 @@ impl UpstreamClient {
     }
 
     /// Gets one answer from the cloud, waiting at most `GATEWAY_MAX_WAIT` for a turn in the lane.
+    ///
+    /// The call runs in a task of its own on this worker: a caller who disconnects drops only the wait for
+    /// the answer, never a signed call on the wire, so the lane's turn is held until the cloud has answered
+    /// (or the upstream timeout passed) and nonce N+1 cannot overtake N.
     pub async fn fetch(&self, request: &UpstreamRequest) -> Result<UpstreamAnswer, GatewayError> {
+        let (client, request) = (self.clone(), request.clone());
+        actix_web::rt::spawn(async move { client.call(&request).await })
+            .await
+            .unwrap_or_else(|_| {
+                Err(GatewayError::BadGateway(
+                    "the call to the cloud ended abruptly".into(),
+                ))
+            })
+    }
+
+    /// The call itself, with its retries; see [`Self::fetch`].
+    async fn call(&self, request: &UpstreamRequest) -> Result<UpstreamAnswer, GatewayError> {
         let settings = &self.upstream.settings;
-        let deadline = Instant::now() + settings.max_wait;
+        let now = Instant::now();
+        let deadline = now.checked_add(settings.max_wait).unwrap_or(now);
         let mut nonce_rejections = 0;
         let mut attempts = 0;
         loop {
@@ -156,7 +118,7 @@ impl UpstreamClient {
                 nonce,
             );
             let started = std::time::Instant::now();
-            let outcome = self.send(&target, nonce).await;
+            let outcome = self.send(&target).await;
             // Only now, with the answer in, may the next nonce go out.
             drop(turn);
             let took = started.elapsed();
@@ -180,14 +142,14 @@ impl UpstreamClient {
                         .store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
                     return Ok(answer);
                 }
-                Classified::NonceRejected { last_accepted, msg } => {
+                Classified::NonceRejected { msg } => {
                     nonce_rejections += 1;
                     if nonce_rejections > NONCE_RETRIES || attempts >= MAX_ATTEMPTS {
                         return Err(GatewayError::BadGateway(format!(
                             "the cloud rejected {nonce_rejections} nonces in a row ({msg}): the API key seems to be shared with another client that uses higher nonces; give the gateway a key of its own"
                         )));
                     }
-                    let floor = last_accepted.unwrap_or(nonce).max(nonce);
+                    let floor = self.floor_after_rejection(nonce, &msg);
                     self.upstream
                         .nonces
                         .raise_floor(floor)
@@ -200,7 +162,8 @@ impl UpstreamClient {
                     retry_after,
                 } => {
                     self.upstream.lane.pause_for(retry_after);
-                    if attempts >= MAX_ATTEMPTS || Instant::now() + retry_after > deadline {
+                    let retry_at = Instant::now().checked_add(retry_after);
+                    if attempts >= MAX_ATTEMPTS || retry_at.is_none_or(|at| at > deadline) {
                         return Err(GatewayError::CloudBusy {
                             msg: format!(
                                 "the cloud is {} for now (it answered {status}); try again later",
@@ -220,7 +183,7 @@ impl UpstreamClient {
     }
 
     /// Sends one signed call and classifies the answer; the whole exchange is bounded by the upstream timeout.
-    async fn send(&self, target: &str, nonce: i64) -> Classified {
+    async fn send(&self, target: &str) -> Classified {
         let settings = &self.upstream.settings;
         let url = format!("{}{}", settings.base_url.origin, target);
         let exchange = async {
@@ -240,12 +203,32 @@ impl UpstreamClient {
             Ok::<_, GatewayError>((response.status(), response.headers().clone(), body))
         };
         match tokio::time::timeout(settings.upstream_timeout, exchange).await {
-            Ok(Ok((status, headers, body))) => classify(status, &headers, body, nonce),
+            Ok(Ok((status, headers, body))) => classify(status, &headers, body),
             Ok(Err(error)) => Classified::Failed(error),
             Err(_) => Classified::Failed(GatewayError::GatewayTimeout(format!(
                 "the cloud did not answer within GATEWAY_UPSTREAM_TIMEOUT ({}s)",
                 settings.upstream_timeout.as_secs_f64()
             ))),
+        }
+    }
+}
+
+impl UpstreamClient {
+    /// The nonce to retry above after the cloud rejected `nonce` with `msg`: the cloud's last accepted
+    /// nonce when its message says one believably (see `floor`), else our own, so the retry takes the
+    /// next fresh nonce.
+    fn floor_after_rejection(&self, nonce: i64, msg: &str) -> i64 {
+        match read_claim(msg, nonce, chrono::Utc::now().timestamp()) {
+            Claim::Believed(last_accepted) => last_accepted,
+            Claim::Doubted(number) => {
+                if !self.upstream.doubt_logged.swap(true, Ordering::Relaxed) {
+                    log::warn!(
+                        "the cloud's nonce rejection names {number}, which no client of this key could have used (past 2^31-1 or a day past the clock); the gateway does not move its nonces there and retries with a fresh nonce (logged once)"
+                    );
+                }
+                nonce
+            }
+            Claim::Silent => nonce,
         }
     }
 }

@@ -7,11 +7,14 @@
 //! so one busy caller cannot starve the others.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::time::Instant;
+
+/// Longest the lane holds back for one `pause_for`: a day, far past any throttle, short of any overflow.
+pub const MAX_PAUSE: Duration = Duration::from_secs(86_400);
 
 /// Why a caller did not get a turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,20 +51,23 @@ struct LaneState {
 
 /// The ordered, paced, fair lane of calls to the cloud for one key.
 pub struct Lane {
+    /// Itself, for the turns it hands out: a turn outliving its lane simply has no one to pass to.
+    me: Weak<Lane>,
     interval: Duration,
     state: Mutex<LaneState>,
 }
 
 /// The right to send one call upstream; dropping it passes the turn to the next waiter.
 pub struct LaneTurn {
-    lane: Arc<Lane>,
+    lane: Weak<Lane>,
 }
 
 impl Lane {
     /// A lane that starts at most `rps` calls a second.
     pub fn new(rps: f64) -> Arc<Self> {
         let now = Instant::now();
-        Arc::new(Self {
+        Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             interval: Duration::from_secs_f64(1.0 / rps),
             state: Mutex::new(LaneState {
                 busy: false,
@@ -85,35 +91,28 @@ impl Lane {
         self.lock().waiting
     }
 
-    /// Holds every call back until `wait` has passed (the cloud's `Retry-After`).
+    /// Holds every call back until `wait` has passed (the cloud's `Retry-After`, at most [`MAX_PAUSE`]).
     pub fn pause_for(&self, wait: Duration) {
         let mut state = self.lock();
-        let until = Instant::now() + wait;
+        let until = later(Instant::now(), wait.min(MAX_PAUSE));
         if until > state.paused_until {
             state.paused_until = until;
         }
     }
 
     /// Waits for this caller's turn and its start time, or gives up when that would pass `deadline`.
-    pub async fn enter(
-        self: &Arc<Self>,
-        caller: &str,
-        deadline: Instant,
-    ) -> Result<LaneTurn, LaneFull> {
+    pub async fn enter(&self, caller: &str, deadline: Instant) -> Result<LaneTurn, LaneFull> {
         self.wait_for_turn(Some(caller), deadline).await
     }
 
     /// Waits for a turn behind every caller: background work never delays a caller by more than the
     /// one call it may already have started.
-    pub async fn enter_background(
-        self: &Arc<Self>,
-        deadline: Instant,
-    ) -> Result<LaneTurn, LaneFull> {
+    pub async fn enter_background(&self, deadline: Instant) -> Result<LaneTurn, LaneFull> {
         self.wait_for_turn(None, deadline).await
     }
 
     async fn wait_for_turn(
-        self: &Arc<Self>,
+        &self,
         caller: Option<&str>,
         deadline: Instant,
     ) -> Result<LaneTurn, LaneFull> {
@@ -127,10 +126,10 @@ impl Lane {
             }
         };
         let Some((id, handed_over)) = queued else {
-            return self.clone().start_when_due(deadline).await;
+            return self.start_when_due(deadline).await;
         };
         match tokio::time::timeout_at(deadline, handed_over).await {
-            Ok(Ok(())) => self.clone().start_when_due(deadline).await,
+            Ok(Ok(())) => self.start_when_due(deadline).await,
             // The sender lives in the queue until it is used, so a closed channel cannot happen; treat it as a timeout.
             Ok(Err(_)) | Err(_) => {
                 let mut state = self.lock();
@@ -140,7 +139,7 @@ impl Lane {
                 } else {
                     // The turn reached us just as we gave up: pass it on.
                     drop(state);
-                    drop(LaneTurn { lane: self.clone() });
+                    drop(self.turn());
                     Err(LaneFull {
                         retry_after: self.interval,
                     })
@@ -185,8 +184,8 @@ impl Lane {
     }
 
     /// With the turn held, sleeps until the next start is due, unless that is past the deadline.
-    async fn start_when_due(self: Arc<Self>, deadline: Instant) -> Result<LaneTurn, LaneFull> {
-        let turn = LaneTurn { lane: self.clone() };
+    async fn start_when_due(&self, deadline: Instant) -> Result<LaneTurn, LaneFull> {
+        let turn = self.turn();
         let start = {
             let state = self.lock();
             state.next_start.max(state.paused_until)
@@ -197,8 +196,14 @@ impl Lane {
         }
         tokio::time::sleep_until(start).await;
         let mut state = self.lock();
-        state.next_start = Instant::now().max(start) + self.interval;
+        state.next_start = later(Instant::now().max(start), self.interval);
         Ok(turn)
+    }
+
+    fn turn(&self) -> LaneTurn {
+        LaneTurn {
+            lane: self.me.clone(),
+        }
     }
 
     /// Time until `position` waiters ahead of a new one have each had their slot.
@@ -208,7 +213,8 @@ impl Lane {
             .next_start
             .max(state.paused_until)
             .saturating_duration_since(now);
-        first + self.interval * (position.saturating_sub(1) as u32)
+        let behind = u32::try_from(position.saturating_sub(1)).unwrap_or(u32::MAX);
+        first.saturating_add(self.interval.saturating_mul(behind))
     }
 
     fn lock(&self) -> MutexGuard<'_, LaneState> {
@@ -283,8 +289,17 @@ fn remove_waiter(state: &mut LaneState, id: u64) -> bool {
 
 impl Drop for LaneTurn {
     fn drop(&mut self) {
-        self.lane.pass_turn();
+        if let Some(lane) = self.lane.upgrade() {
+            lane.pass_turn();
+        }
     }
+}
+
+/// `at + wait`, or the farthest representable time when that overflows: nothing from outside may panic a clock.
+fn later(at: Instant, wait: Duration) -> Instant {
+    at.checked_add(wait)
+        .or_else(|| at.checked_add(MAX_PAUSE))
+        .unwrap_or(at)
 }
 
 #[cfg(test)]
@@ -385,6 +400,19 @@ mod tests {
         background.await.unwrap();
         caller.await.unwrap();
         assert_eq!(*order.lock().unwrap(), ["caller", "refresh"]);
+    }
+
+    #[actix_web::test]
+    async fn a_pause_of_the_largest_duration_neither_panics_nor_outlasts_the_cap() {
+        let lane = Lane::new(1000.0);
+        lane.pause_for(Duration::MAX);
+        let refused = lane
+            .enter("a", Instant::now() + Duration::from_millis(10))
+            .await
+            .err()
+            .unwrap();
+        assert!(refused.retry_after <= MAX_PAUSE);
+        assert!(refused.retry_after > MAX_PAUSE - Duration::from_secs(60));
     }
 
     #[actix_web::test]

@@ -3,12 +3,14 @@
 //! `nonce = max(last + 1, unix seconds now)`. Before a nonce is handed out, a high-water mark at or above
 //! it is on disk (write, fsync, rename, fsync the directory), so a restarted gateway, even after `kill -9`,
 //! starts above every nonce it may have used. Marks are reserved a block ahead, so a disk write happens once
-//! per block rather than once per call.
+//! per block rather than once per call. That write (and its fsyncs) runs on tokio's blocking pool, never on
+//! an actix worker, while an async lock keeps every other request for a nonce waiting behind it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -62,7 +64,15 @@ struct Marks {
 /// The directory is locked while the allocator lives, so two gateways cannot share it.
 pub struct FileNonceAllocator {
     path: PathBuf,
-    marks: Mutex<Marks>,
+    /// Held across the disk write: nonces come out strictly increasing, each below a durable mark.
+    marks: tokio::sync::Mutex<Marks>,
+    /// `marks.last`, readable without waiting for a write in progress.
+    last: AtomicI64,
+    /// Makes a mark durable; a seam only for tests, which watch where it runs.
+    writer: fn(&Path, i64) -> Result<(), NonceError>,
+    /// The mark on disk, locked by the blocking write itself: a write whose caller went away cannot race a
+    /// later one on the temporary file, nor put a lower mark back over a higher one.
+    on_disk: Arc<std::sync::Mutex<i64>>,
     clock: Clock,
     _lock: File,
 }
@@ -94,36 +104,52 @@ impl FileNonceAllocator {
         let durable = read_mark(&path)?;
         Ok(Self {
             path,
-            marks: Mutex::new(Marks {
+            marks: tokio::sync::Mutex::new(Marks {
                 last: durable,
                 durable,
                 warned_at: 0,
             }),
+            last: AtomicI64::new(durable),
+            writer: write_mark,
+            on_disk: Arc::new(std::sync::Mutex::new(durable)),
             clock,
             _lock: lock,
         })
     }
 
-    fn lock_marks(&self) -> std::sync::MutexGuard<'_, Marks> {
-        // A panic while holding the lock cannot leave the marks inconsistent: they are written last.
-        self.marks.lock().unwrap_or_else(|e| e.into_inner())
+    /// Makes `mark` durable off the async workers: write, fsync, rename and directory fsync block.
+    async fn save(&self, mark: i64) -> Result<(), NonceError> {
+        let (path, writer, on_disk) = (self.path.clone(), self.writer, self.on_disk.clone());
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding it cannot leave a wrong value: it is set only after a write succeeded.
+            let mut on_disk = on_disk.lock().unwrap_or_else(|e| e.into_inner());
+            if mark > *on_disk {
+                writer(&path, mark)?;
+                *on_disk = mark;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| NonceError::Storage(format!("the write of the nonce mark stopped: {e}")))?
     }
 }
 
 #[async_trait]
 impl NonceAllocator for FileNonceAllocator {
     async fn next(&self) -> Result<i64, NonceError> {
-        let mut marks = self.lock_marks();
+        // If this future is dropped mid-write, `marks` is unchanged: the next call writes again, still safe.
+        let mut marks = self.marks.lock().await;
         let nonce = (marks.last + 1).max((self.clock)());
         if nonce > MAX_NONCE {
             return Err(NonceError::Exhausted);
         }
         if nonce > marks.durable {
             let mark = (nonce + RESERVE_AHEAD).min(MAX_NONCE);
-            write_mark(&self.path, mark)?;
+            self.save(mark).await?;
             marks.durable = mark;
         }
         marks.last = nonce;
+        self.last.store(nonce, Ordering::SeqCst);
         let remaining = MAX_NONCE - nonce;
         if remaining < WARN_REMAINING && nonce - marks.warned_at >= 3600 {
             marks.warned_at = nonce;
@@ -135,15 +161,16 @@ impl NonceAllocator for FileNonceAllocator {
     }
 
     async fn raise_floor(&self, floor: i64) -> Result<(), NonceError> {
-        let mut marks = self.lock_marks();
+        let mut marks = self.marks.lock().await;
         if floor > marks.last {
             marks.last = floor.min(MAX_NONCE);
+            self.last.store(marks.last, Ordering::SeqCst);
         }
         Ok(())
     }
 
     fn last(&self) -> i64 {
-        self.lock_marks().last
+        self.last.load(Ordering::SeqCst)
     }
 }
 
@@ -211,7 +238,6 @@ fn write_mark(path: &Path, mark: i64) -> Result<(), NonceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicI64, Ordering};
 
     fn fixed_clock(at: Arc<AtomicI64>) -> Clock {
         Arc::new(move || at.load(Ordering::SeqCst))
@@ -279,6 +305,65 @@ mod tests {
         let nonces = FileNonceAllocator::open(dir.path(), "key", fixed_clock(now)).unwrap();
         nonces.raise_floor(1_800_000_000).await.unwrap();
         assert_eq!(nonces.next().await.unwrap(), 1_800_000_001);
+    }
+
+    #[actix_web::test]
+    async fn concurrent_callers_get_strictly_increasing_nonces_each_below_the_mark_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Arc::new(AtomicI64::new(1_700_000_000));
+        let nonces =
+            Arc::new(FileNonceAllocator::open(dir.path(), "key", fixed_clock(now)).unwrap());
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let nonces = nonces.clone();
+            tasks.push(actix_web::rt::spawn(async move {
+                let mut got = Vec::new();
+                for _ in 0..100 {
+                    got.push(nonces.next().await.unwrap());
+                }
+                got
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            let got = task.await.unwrap();
+            assert!(got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+            all.extend(got);
+        }
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 800, "a nonce was handed out twice");
+        let mark = read_mark(&dir.path().join("nonce-key.hwm")).unwrap();
+        assert!(mark >= *all.last().unwrap());
+    }
+
+    static WRITER: std::sync::Mutex<Option<std::thread::ThreadId>> = std::sync::Mutex::new(None);
+
+    fn recording_writer(path: &Path, mark: i64) -> Result<(), NonceError> {
+        *WRITER.lock().unwrap() = Some(std::thread::current().id());
+        write_mark(path, mark)
+    }
+
+    #[actix_web::test]
+    async fn the_mark_is_written_off_the_thread_that_asks_for_a_nonce() {
+        let dir = tempfile::tempdir().unwrap();
+        let nonces = FileNonceAllocator {
+            writer: recording_writer,
+            ..FileNonceAllocator::open(dir.path(), "key", system_clock()).unwrap()
+        };
+        nonces.next().await.unwrap();
+        let writer = WRITER.lock().unwrap().expect("the mark was written");
+        assert_ne!(writer, std::thread::current().id());
+    }
+
+    #[actix_web::test]
+    async fn a_late_write_of_a_lower_mark_never_replaces_a_higher_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let nonces = FileNonceAllocator::open(dir.path(), "key", system_clock()).unwrap();
+        nonces.save(2_000).await.unwrap();
+        // As if a write whose caller went away finished after a later one.
+        nonces.save(1_000).await.unwrap();
+        assert_eq!(read_mark(&dir.path().join("nonce-key.hwm")).unwrap(), 2_000);
     }
 
     #[actix_web::test]

@@ -7,11 +7,14 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use serde::Deserialize;
 
-use super::client::UpstreamAnswer;
+use super::shared::UpstreamAnswer;
 use crate::error::GatewayError;
 
-/// Wait assumed when the cloud throttles without saying for how long.
+/// Wait assumed when the cloud throttles without saying for how long (or says it in a way we cannot read).
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Longest wait taken from the cloud's `Retry-After`: a value from outside is added to clocks, so it is
+/// bounded; an hour is past any throttle the cloud documents, and callers are told 503 meanwhile anyway.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// What one exchange with the cloud came to.
 #[derive(Debug)]
@@ -20,9 +23,7 @@ pub enum Classified {
     Success(UpstreamAnswer),
     /// The cloud refused the nonce: someone else used a higher one with this key.
     NonceRejected {
-        /// The cloud's last accepted nonce, when its message says it.
-        last_accepted: Option<i64>,
-        /// The cloud's message.
+        /// The cloud's message (what it says of its last nonce is read, and doubted, by `floor`).
         msg: String,
     },
     /// 429 or 503: wait `retry_after`, then try again with a fresh nonce.
@@ -71,7 +72,7 @@ struct Envelope {
 }
 
 /// Sorts one answer of the cloud into what the gateway does next.
-pub fn classify(status: StatusCode, headers: &HeaderMap, body: Bytes, nonce: i64) -> Classified {
+pub fn classify(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Classified {
     let envelope = serde_json::from_slice::<Envelope>(&body).ok();
     let msg = envelope
         .as_ref()
@@ -81,16 +82,15 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body: Bytes, nonce: i64
     if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
         return Classified::Throttled {
             status,
-            retry_after: retry_after(headers).unwrap_or(DEFAULT_RETRY_AFTER),
+            retry_after: retry_after(headers)
+                .unwrap_or(DEFAULT_RETRY_AFTER)
+                .min(MAX_RETRY_AFTER),
         };
     }
     if msg.to_ascii_lowercase().contains("nonce")
         && (status.is_client_error() || envelope.as_ref().is_some_and(|e| e.code != Some(0)))
     {
-        return Classified::NonceRejected {
-            last_accepted: last_number_above(&msg, nonce),
-            msg,
-        };
+        return Classified::NonceRejected { msg };
     }
     let failure = match status {
         StatusCode::OK => match envelope {
@@ -124,7 +124,7 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body: Bytes, nonce: i64
     Classified::Failed(failure)
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// `Retry-After` as seconds or an HTTP date; anything else (`-1`, text) is not read.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
@@ -138,14 +138,6 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-/// The cloud may say which nonce it last accepted; any number in its message above ours is taken as that.
-fn last_number_above(msg: &str, nonce: i64) -> Option<i64> {
-    msg.split(|c: char| !c.is_ascii_digit())
-        .filter_map(|digits| digits.parse::<i64>().ok())
-        .filter(|n| *n > nonce)
-        .max()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,7 +148,6 @@ mod tests {
             StatusCode::from_u16(status).unwrap(),
             &HeaderMap::new(),
             Bytes::from(body.to_string()),
-            100,
         )
     }
 
@@ -170,10 +161,10 @@ mod tests {
     }
 
     #[test]
-    fn a_nonce_rejection_is_recognised_with_the_last_accepted_nonce() {
+    fn a_nonce_rejection_is_recognised_with_the_clouds_message() {
         let body = r#"{"code":4,"msg":"nonce must be more than the previous one (last accepted: 250)","result":null}"#;
         match classify_body(401, body) {
-            Classified::NonceRejected { last_accepted, .. } => assert_eq!(last_accepted, Some(250)),
+            Classified::NonceRejected { msg } => assert!(msg.contains("last accepted: 250")),
             other => panic!("{other:?}"),
         }
     }
@@ -182,12 +173,37 @@ mod tests {
     fn throttling_honours_retry_after() {
         let mut headers = HeaderMap::new();
         headers.insert(header::RETRY_AFTER, HeaderValue::from_static("7"));
-        match classify(StatusCode::TOO_MANY_REQUESTS, &headers, Bytes::new(), 1) {
+        match classify(StatusCode::TOO_MANY_REQUESTS, &headers, Bytes::new()) {
             Classified::Throttled { retry_after, .. } => {
                 assert_eq!(retry_after, Duration::from_secs(7))
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    fn throttled_for(value: &'static str) -> Duration {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static(value));
+        match classify(StatusCode::TOO_MANY_REQUESTS, &headers, Bytes::new()) {
+            Classified::Throttled { retry_after, .. } => retry_after,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_huge_or_far_future_retry_after_is_cut_to_the_cap() {
+        assert_eq!(throttled_for("18446744073709551615"), MAX_RETRY_AFTER);
+        assert_eq!(throttled_for("99999999999"), MAX_RETRY_AFTER);
+        assert_eq!(
+            throttled_for("Fri, 31 Dec 9999 23:59:59 GMT"),
+            MAX_RETRY_AFTER
+        );
+    }
+
+    #[test]
+    fn an_unreadable_retry_after_means_the_default_wait() {
+        assert_eq!(throttled_for("-1"), DEFAULT_RETRY_AFTER);
+        assert_eq!(throttled_for("soon"), DEFAULT_RETRY_AFTER);
     }
 
     #[test]

@@ -2,11 +2,14 @@
 
 mod cache;
 mod callers;
+mod cancellation;
 mod commands;
 mod container;
 mod fast_path;
 mod faults;
 mod helpers;
+mod hostile;
+mod hostile_cloud;
 mod nonces;
 mod openapi;
 mod operations;
