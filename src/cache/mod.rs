@@ -288,7 +288,9 @@ impl ResponseCache {
                 };
                 let (cache, plan, upstream) = (self.clone(), plan.clone(), upstream.clone());
                 actix_web::rt::spawn(async move {
-                    cache.fetch_and_store(&plan, &request, source, &upstream).await
+                    cache
+                        .fetch_and_store(&plan, &request, source, &upstream)
+                        .await
                 })
                 .await
                 .unwrap_or_else(|_| {

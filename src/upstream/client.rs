@@ -8,6 +8,7 @@ use actix_web::http::{header, StatusCode};
 use tokio::time::Instant;
 
 use super::floor::{read_claim, Claim};
+use super::lane_trait::Turn;
 use super::nonce::{NonceError, MAX_NONCE};
 use super::response::{classify, Classified};
 use super::shared::{Upstream, UpstreamAnswer, UpstreamRequest};
@@ -69,22 +70,11 @@ impl UpstreamClient {
 
     /// Gets one answer from the cloud, waiting at most `GATEWAY_MAX_WAIT` for a turn in the lane.
     ///
-    /// The call runs in a task of its own on this worker: a caller who disconnects drops only the wait for
-    /// the answer, never a signed call on the wire, so the lane's turn is held until the cloud has answered
+    /// A caller who disconnects while waiting gives up its place and costs nothing. Once the turn is held,
+    /// the exchange runs in a task of its own on this worker: a caller who disconnects then drops only the
+    /// wait for the answer, never a signed call on the wire, so the turn is held until the cloud has answered
     /// (or the upstream timeout passed) and nonce N+1 cannot overtake N.
     pub async fn fetch(&self, request: &UpstreamRequest) -> Result<UpstreamAnswer, GatewayError> {
-        let (client, request) = (self.clone(), request.clone());
-        actix_web::rt::spawn(async move { client.call(&request).await })
-            .await
-            .unwrap_or_else(|_| {
-                Err(GatewayError::BadGateway(
-                    "the call to the cloud ended abruptly".into(),
-                ))
-            })
-    }
-
-    /// The call itself, with its retries; see [`Self::fetch`].
-    async fn call(&self, request: &UpstreamRequest) -> Result<UpstreamAnswer, GatewayError> {
         let settings = &self.upstream.settings;
         let now = Instant::now();
         let deadline = now.checked_add(settings.max_wait).unwrap_or(now);
@@ -92,56 +82,18 @@ impl UpstreamClient {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let lane = &self.upstream.lane;
-            let asked = std::time::Instant::now();
-            let turn = if request.background {
-                lane.enter_background(deadline).await
-            } else {
-                lane.enter(&request.caller, deadline).await
-            };
-            let turn = turn.map_err(|full| GatewayError::Unavailable {
-                    msg: format!(
-                        "the upstream lane is full: the cloud takes {} calls a second for this key and a turn would come after GATEWAY_MAX_WAIT ({}s)",
-                        settings.upstream_rps,
-                        settings.max_wait.as_secs_f64()
-                    ),
-                    retry_after: full.retry_after,
-                })?;
-            metrics::histogram!("gateway_lane_wait_seconds").record(asked.elapsed().as_secs_f64());
-            let nonce = self.upstream.nonces.next().await.map_err(nonce_failure)?;
-            metrics::gauge!("gateway_nonce_current").set(nonce as f64);
-            metrics::gauge!("gateway_nonce_remaining").set((MAX_NONCE - nonce) as f64);
-            let target = request_target(
-                &settings.base_url.base_path,
-                request.endpoint,
-                &request.params,
-                nonce,
-            );
-            let started = std::time::Instant::now();
-            let outcome = self.send(&target).await;
-            // Only now, with the answer in, may the next nonce go out.
-            drop(turn);
-            let took = started.elapsed();
-            log::info!(
-                target: "camlytics_gateway::upstream",
-                "GET {target} -> {} in {took:.0?}",
-                outcome.summary()
-            );
-            metrics::histogram!("gateway_upstream_latency_seconds", "endpoint" => request.endpoint)
-                .record(took.as_secs_f64());
-            metrics::counter!(
-                "gateway_upstream_calls_total",
-                "endpoint" => request.endpoint,
-                "outcome" => outcome.label()
-            )
-            .increment(1);
+            let turn = self.wait_for_turn(request, deadline).await?;
+            let (client, call) = (self.clone(), request.clone());
+            let (nonce, outcome) =
+                actix_web::rt::spawn(async move { client.exchange(&call, turn).await })
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(GatewayError::BadGateway(
+                            "the call to the cloud ended abruptly".into(),
+                        ))
+                    })?;
             match outcome {
-                Classified::Success(answer) => {
-                    self.upstream
-                        .last_success
-                        .store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
-                    return Ok(answer);
-                }
+                Classified::Success(answer) => return Ok(answer),
                 Classified::NonceRejected { msg } => {
                     nonce_rejections += 1;
                     if nonce_rejections > NONCE_RETRIES || attempts >= MAX_ATTEMPTS {
@@ -180,6 +132,75 @@ impl UpstreamClient {
                 Classified::Failed(error) => return Err(error),
             }
         }
+    }
+
+    /// Waits for this request's turn in the lane (behind every caller, for background work).
+    async fn wait_for_turn(
+        &self,
+        request: &UpstreamRequest,
+        deadline: Instant,
+    ) -> Result<Box<dyn Turn>, GatewayError> {
+        let settings = &self.upstream.settings;
+        let lane = &self.upstream.lane;
+        let asked = std::time::Instant::now();
+        let turn = if request.background {
+            lane.enter_background(deadline).await
+        } else {
+            lane.enter(&request.caller, deadline).await
+        };
+        let turn = turn.map_err(|full| GatewayError::Unavailable {
+            msg: format!(
+                "the upstream lane is full: the cloud takes {} calls a second for this key and a turn would come after GATEWAY_MAX_WAIT ({}s)",
+                settings.upstream_rps,
+                settings.max_wait.as_secs_f64()
+            ),
+            retry_after: full.retry_after,
+        })?;
+        metrics::histogram!("gateway_lane_wait_seconds").record(asked.elapsed().as_secs_f64());
+        Ok(turn)
+    }
+
+    /// With the turn held: takes a nonce, signs, sends and classifies the answer, and only then lets the turn
+    /// go. Returns the nonce used with what the cloud said.
+    async fn exchange(
+        &self,
+        request: &UpstreamRequest,
+        turn: Box<dyn Turn>,
+    ) -> Result<(i64, Classified), GatewayError> {
+        let settings = &self.upstream.settings;
+        let nonce = self.upstream.nonces.next().await.map_err(nonce_failure)?;
+        metrics::gauge!("gateway_nonce_current").set(nonce as f64);
+        metrics::gauge!("gateway_nonce_remaining").set((MAX_NONCE - nonce) as f64);
+        let target = request_target(
+            &settings.base_url.base_path,
+            request.endpoint,
+            &request.params,
+            nonce,
+        );
+        let started = std::time::Instant::now();
+        let outcome = self.send(&target).await;
+        // Only now, with the answer in, may the next nonce go out.
+        drop(turn);
+        let took = started.elapsed();
+        log::info!(
+            target: "camlytics_gateway::upstream",
+            "GET {target} -> {} in {took:.0?}",
+            outcome.summary()
+        );
+        metrics::histogram!("gateway_upstream_latency_seconds", "endpoint" => request.endpoint)
+            .record(took.as_secs_f64());
+        metrics::counter!(
+            "gateway_upstream_calls_total",
+            "endpoint" => request.endpoint,
+            "outcome" => outcome.label()
+        )
+        .increment(1);
+        if matches!(outcome, Classified::Success(_)) {
+            self.upstream
+                .last_success
+                .store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
+        }
+        Ok((nonce, outcome))
     }
 
     /// Sends one signed call and classifies the answer; the whole exchange is bounded by the upstream timeout.
