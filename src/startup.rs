@@ -8,12 +8,15 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
+use crate::cache::second_level::{NoSecondLevel, SecondLevel};
 use crate::cache::ResponseCache;
 use crate::callers;
 use crate::docs;
 use crate::front_door::FrontDoor;
 use crate::ops::{self, health::Readiness};
 use crate::settings::Settings;
+use crate::upstream::lane::Lane;
+use crate::upstream::lane_trait::UpstreamLane;
 use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
 use crate::upstream::{Upstream, UpstreamClient};
 
@@ -36,22 +39,42 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-impl Application {
-    /// Opens the nonce state, binds `settings.listen` (port 0 picks a free port) and builds the server.
-    pub fn build(settings: Settings) -> Result<Self, String> {
+/// The parts that a group of gateways sharing one key replaces; a gateway on its own keeps them in process.
+pub struct Backends {
+    /// Hands out nonces for the key.
+    pub nonces: Arc<dyn NonceAllocator>,
+    /// Orders and paces calls to the cloud.
+    pub lane: Arc<dyn UpstreamLane>,
+    /// The cache level shared with other gateways.
+    pub second_level: Arc<dyn SecondLevel>,
+}
+
+impl Backends {
+    /// A gateway on its own: the nonce mark in the state directory (locked), the in-process lane, no
+    /// second cache level.
+    pub fn single(settings: &Settings) -> Result<Self, String> {
         let nonces = FileNonceAllocator::open(
             &settings.upstream.state_dir,
             &settings.upstream.api_key,
             system_clock(),
         )?;
-        Self::build_with_nonces(settings, Arc::new(nonces))
+        Ok(Self {
+            nonces: Arc::new(nonces),
+            lane: Lane::new(settings.upstream.upstream_rps),
+            second_level: Arc::new(NoSecondLevel),
+        })
+    }
+}
+
+impl Application {
+    /// Opens the nonce state, binds `settings.listen` (port 0 picks a free port) and builds the server.
+    pub fn build(settings: Settings) -> Result<Self, String> {
+        let backends = Backends::single(&settings)?;
+        Self::build_with(settings, backends)
     }
 
-    /// Builds with a given nonce allocator (another backend, or a test's).
-    pub fn build_with_nonces(
-        settings: Settings,
-        nonces: Arc<dyn NonceAllocator>,
-    ) -> Result<Self, String> {
+    /// Builds over given backends (a group's, or a test's).
+    pub fn build_with(settings: Settings, backends: Backends) -> Result<Self, String> {
         install_crypto_provider();
         // Before anything registers metric handles (the cache keeps some).
         crate::ops::metrics::install();
@@ -62,8 +85,9 @@ impl Application {
             .map_err(|e| format!("the listener has no address: {e}"))?
             .port();
         // Built once, outside the factory: every worker shares one lane and one nonce allocator.
-        let upstream = Upstream::new(settings.upstream.clone(), nonces);
-        let cache = ResponseCache::new(settings.cache.clone());
+        let upstream =
+            Upstream::with_lane(settings.upstream.clone(), backends.nonces, backends.lane);
+        let cache = ResponseCache::with_second_level(settings.cache.clone(), backends.second_level);
         let shared = upstream.clone();
         let shared_cache = web::Data::from(cache.clone());
         let document = api::openapi();
