@@ -5,5 +5,6 @@
 //! Preview: the pieces exist and are tested against a real Redis, but nothing wires them in yet, so a group
 //! of gateways is not usable: until the group lane is wired, gateways must not share a key.
 
+pub mod connection;
 pub mod keys;
 pub mod settings;

@@ -6,6 +6,7 @@ mod commands;
 mod container;
 mod fast_path;
 mod faults;
+mod group;
 mod helpers;
 mod nonces;
 mod openapi;

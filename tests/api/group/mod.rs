@@ -1,0 +1,4 @@
+//! Several gateways on one key: the group's pieces against a real redis-server.
+
+mod connection;
+mod redis_server;
