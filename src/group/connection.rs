@@ -68,9 +68,11 @@ impl GroupConnection {
         op: &'static str,
         cmd: &Cmd,
     ) -> Result<T, GroupError> {
-        let mut manager = self.manager.clone();
-        self.bounded(op, async move { cmd.query_async(&mut manager).await })
-            .await
+        self.bounded(op, || {
+            let mut manager = self.manager.clone();
+            async move { cmd.query_async(&mut manager).await }
+        })
+        .await
     }
 
     /// Runs one script (loading it first if Redis does not know it yet); `op` names it in metrics.
@@ -79,18 +81,29 @@ impl GroupConnection {
         op: &'static str,
         script: &ScriptInvocation<'_>,
     ) -> Result<T, GroupError> {
-        let mut manager = self.manager.clone();
-        self.bounded(op, async move { script.invoke_async(&mut manager).await })
-            .await
+        self.bounded(op, || {
+            let mut manager = self.manager.clone();
+            async move { script.invoke_async(&mut manager).await }
+        })
+        .await
     }
 
-    async fn bounded<T>(
-        &self,
-        op: &'static str,
-        call: impl std::future::Future<Output = Result<T, RedisError>>,
-    ) -> Result<T, GroupError> {
+    /// Runs `call` within the bound. A call that meets a connection dropped since the last one (Redis restarted)
+    /// is made once more on the new connection: every group operation tolerates a repeat (a repeated nonce
+    /// script only skips a nonce; the others set, read or delete).
+    async fn bounded<T, F, Fut>(&self, op: &'static str, mut call: F) -> Result<T, GroupError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, RedisError>>,
+    {
         let started = Instant::now();
-        let result = match tokio::time::timeout(self.timeout, call).await {
+        let attempts = async {
+            match call().await {
+                Err(e) if e.is_connection_dropped() || e.is_io_error() => call().await,
+                answer => answer,
+            }
+        };
+        let result = match tokio::time::timeout(self.timeout, attempts).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(classify(&e, self.timeout)),
             Err(_) => Err(GroupError::Timeout(self.timeout)),

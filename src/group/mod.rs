@@ -7,4 +7,6 @@
 
 pub mod connection;
 pub mod keys;
+pub mod nonce;
+mod nonce_scripts;
 pub mod settings;

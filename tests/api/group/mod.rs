@@ -1,4 +1,5 @@
 //! Several gateways on one key: the group's pieces against a real redis-server.
 
 mod connection;
+mod nonce;
 mod redis_server;
