@@ -5,8 +5,10 @@
 //! Preview: the pieces exist and are tested against a real Redis, but nothing wires them in yet, so a group
 //! of gateways is not usable: until the group lane is wired, gateways must not share a key.
 
+mod answer_codec;
 pub mod connection;
 pub mod keys;
 pub mod nonce;
 mod nonce_scripts;
+pub mod second_level;
 pub mod settings;

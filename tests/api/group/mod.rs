@@ -3,3 +3,4 @@
 mod connection;
 mod nonce;
 mod redis_server;
+mod second_level;
