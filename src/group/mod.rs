@@ -8,6 +8,7 @@
 mod answer_codec;
 pub mod connection;
 pub mod keys;
+pub mod lease;
 pub mod nonce;
 mod nonce_scripts;
 pub mod second_level;

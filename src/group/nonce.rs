@@ -92,6 +92,12 @@ impl GroupNonceAllocator {
                 Err(GroupError::Refused(code)) if code == "GW_EXHAUSTED" => {
                     return Err(NonceError::Exhausted)
                 }
+                Err(GroupError::Refused(code)) if code == "GW_FENCED" => {
+                    return Err(NonceError::Storage(
+                        "this gateway's lease expired and another gateway took it: no nonce under the old lease"
+                            .into(),
+                    ))
+                }
                 Err(e) => return Err(NonceError::Storage(e.to_string())),
             }
         }
