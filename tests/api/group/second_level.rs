@@ -24,6 +24,27 @@ fn shared(redis: &TestRedis, largest_answer: u64) -> Arc<RedisSecondLevel> {
     ))
 }
 
+/// Two gateways' caches over one Redis, sharing answers up to `largest_answer` bytes.
+fn two_gateways(redis: &TestRedis, largest_answer: u64) -> [Arc<ResponseCache>; 2] {
+    [(); 2].map(|_| ResponseCache::with_second_level(settings(), shared(redis, largest_answer)))
+}
+
+/// Asks `gateway` for the totals, as a caller would.
+async fn ask(gateway: &Arc<ResponseCache>, cloud: &CountingCloud) {
+    gateway
+        .get(&totals(), false, cloud, || "caller".into())
+        .await
+        .unwrap();
+}
+
+fn fetched_now() -> SharedAnswer {
+    SharedAnswer {
+        body: Bytes::from_static(b"[]"),
+        fetched_at: SystemTime::now(),
+        fresh_for: Duration::from_secs(60),
+    }
+}
+
 fn totals() -> Plan {
     let now = chrono::Utc::now();
     let params = vec![("location_id", "101".to_string())];
@@ -33,8 +54,7 @@ fn totals() -> Plan {
 #[actix_web::test]
 async fn a_totals_answer_fetched_through_one_gateway_costs_another_no_upstream_call() {
     let redis = TestRedis::start();
-    let gateway_a = ResponseCache::with_second_level(settings(), shared(&redis, 1 << 20));
-    let gateway_b = ResponseCache::with_second_level(settings(), shared(&redis, 1 << 20));
+    let [gateway_a, gateway_b] = two_gateways(&redis, 1 << 20);
     let cloud = CountingCloud::default();
 
     let first = gateway_a.get(&totals(), false, &cloud, || "a".into()).await;
@@ -49,19 +69,12 @@ async fn a_totals_answer_fetched_through_one_gateway_costs_another_no_upstream_c
 #[actix_web::test]
 async fn a_purge_through_one_gateway_drops_the_answer_for_the_other() {
     let redis = TestRedis::start();
-    let gateway_a = ResponseCache::with_second_level(settings(), shared(&redis, 1 << 20));
-    let gateway_b = ResponseCache::with_second_level(settings(), shared(&redis, 1 << 20));
+    let [gateway_a, gateway_b] = two_gateways(&redis, 1 << 20);
     let cloud = CountingCloud::default();
-    gateway_a
-        .get(&totals(), false, &cloud, || "a".into())
-        .await
-        .unwrap();
+    ask(&gateway_a, &cloud).await;
 
     gateway_a.purge("/totals").await;
-    gateway_b
-        .get(&totals(), false, &cloud, || "b".into())
-        .await
-        .unwrap();
+    ask(&gateway_b, &cloud).await;
 
     assert_eq!(cloud.calls.load(Ordering::SeqCst), 2);
 }
@@ -85,11 +98,7 @@ async fn a_purge_is_announced_to_the_groups_subscribers() {
 async fn a_purge_keeps_answers_outside_its_prefix() {
     let redis = TestRedis::start();
     let level = shared(&redis, 1 << 20);
-    let answer = SharedAnswer {
-        body: Bytes::from_static(b"[]"),
-        fetched_at: SystemTime::now(),
-        fresh_for: Duration::from_secs(60),
-    };
+    let answer = fetched_now();
     level.put("/totals/types", &answer, Duration::ZERO).await;
     level.put("/locations", &answer, Duration::ZERO).await;
 
@@ -105,18 +114,11 @@ async fn a_purge_keeps_answers_outside_its_prefix() {
 #[actix_web::test]
 async fn an_answer_larger_than_a_sixty_fourth_of_the_bound_is_not_shared() {
     let redis = TestRedis::start();
-    let gateway_a = ResponseCache::with_second_level(settings(), shared(&redis, 8));
-    let gateway_b = ResponseCache::with_second_level(settings(), shared(&redis, 8));
+    let [gateway_a, gateway_b] = two_gateways(&redis, 8);
     let cloud = CountingCloud::default();
 
-    gateway_a
-        .get(&totals(), false, &cloud, || "a".into())
-        .await
-        .unwrap();
-    gateway_b
-        .get(&totals(), false, &cloud, || "b".into())
-        .await
-        .unwrap();
+    ask(&gateway_a, &cloud).await;
+    ask(&gateway_b, &cloud).await;
 
     assert_eq!(cloud.calls.load(Ordering::SeqCst), 2);
 }
@@ -126,11 +128,7 @@ async fn redis_keeps_an_answer_for_its_freshness_and_stale_window_only() {
     let redis = TestRedis::start();
     let level = shared(&redis, 1 << 20);
     let connection = redis.connect(Duration::from_millis(500));
-    let answer = SharedAnswer {
-        body: Bytes::from_static(b"[]"),
-        fetched_at: SystemTime::now(),
-        fresh_for: Duration::from_secs(60),
-    };
+    let answer = fetched_now();
 
     level
         .put("/totals/types", &answer, Duration::from_secs(3600))
