@@ -23,14 +23,9 @@ impl GroupKeys {
         &self.base
     }
 
-    /// The group's nonce counter.
+    /// The group's nonce counter, with its epoch and the lane's fencing token (one hash: lost together).
     pub fn nonce(&self) -> String {
         format!("{}:nonce", self.base)
-    }
-
-    /// Present while the counter is trustworthy; created together with it, so its absence means Redis lost both.
-    pub fn seeded(&self) -> String {
-        format!("{}:nonce:seeded", self.base)
     }
 
     /// While Redis has lost the counter: until when (Redis server time, ms) members publish their marks.
@@ -46,11 +41,6 @@ impl GroupKeys {
     /// The lane's lease.
     pub fn lease(&self) -> String {
         format!("{}:lease", self.base)
-    }
-
-    /// The lane's fencing token: it only grows, one step per lease taken.
-    pub fn fence(&self) -> String {
-        format!("{}:fence", self.base)
     }
 
     /// Where the second cache level keeps the answer for a canonical cache key.

@@ -13,12 +13,17 @@ use super::connection::{GroupConnection, GroupError};
 use super::keys::GroupKeys;
 
 /// Takes the lease if free and, in the same step, the next fencing token; answers the token, or 0 when held.
-/// KEYS: lease, fence. ARGV: holder token, ttl in ms.
+/// Refuses (`GW_UNSEEDED`) while the group's counter, which holds the fence, is lost: a fence counted from
+/// nothing would be below the fences handed out before.
+/// KEYS: lease, nonce hash. ARGV: holder token, ttl in ms.
 static TAKE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return redis.error_reply('GW_UNSEEDED the group nonce counter was lost; re-seed first')
+end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return redis.call('INCR', KEYS[2])
+  return redis.call('HINCRBY', KEYS[2], 'fence', 1)
 end
 return 0
 ",
@@ -79,7 +84,9 @@ impl GroupLease {
         }
     }
 
-    /// Takes the lease for `ttl` if no one holds it; `None` when another holder does.
+    /// Takes the lease for `ttl` if no one holds it; `None` when another holder does. `GroupError::Refused`
+    /// with `GW_UNSEEDED` while the group re-seeds: call
+    /// [`super::nonce::GroupNonceAllocator::ensure_seeded`], then take again.
     pub async fn try_take(&self, ttl: Duration) -> Result<Option<Lease>, GroupError> {
         let token = self.new_token();
         let fence: u64 = self
@@ -87,7 +94,7 @@ impl GroupLease {
             .invoke(
                 "lease_take",
                 TAKE.key(self.keys.lease())
-                    .key(self.keys.fence())
+                    .key(self.keys.nonce())
                     .arg(&token)
                     .arg(millis(ttl)),
             )

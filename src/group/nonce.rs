@@ -77,7 +77,6 @@ impl GroupNonceAllocator {
                 .invoke::<i64>(
                     "nonce_next",
                     NEXT.key(self.keys.nonce())
-                        .key(self.keys.fence())
                         .arg((self.clock)())
                         .arg(floor)
                         .arg(MAX_NONCE)
@@ -87,7 +86,7 @@ impl GroupNonceAllocator {
             match taken {
                 Ok(nonce) => return self.cover(nonce).await,
                 Err(GroupError::Refused(code)) if code == "GW_UNSEEDED" => {
-                    self.seed(deadline).await?
+                    self.seed_until(deadline).await?
                 }
                 Err(GroupError::Refused(code)) if code == "GW_EXHAUSTED" => {
                     return Err(NonceError::Exhausted)
@@ -112,8 +111,15 @@ impl GroupNonceAllocator {
         Ok(nonce)
     }
 
+    /// Waits until the group's counter exists, taking part in its re-seed when Redis lost it (the lease refuses
+    /// to be taken until then, answering `GW_UNSEEDED`).
+    pub async fn ensure_seeded(&self) -> Result<(), NonceError> {
+        let deadline = Instant::now() + self.gathering.gather * 2 + self.connection.timeout() * 4;
+        self.seed_until(deadline).await
+    }
+
     /// Publishes this gateway's mark and waits until the group's counter is seeded again.
-    async fn seed(&self, deadline: Instant) -> Result<(), NonceError> {
+    async fn seed_until(&self, deadline: Instant) -> Result<(), NonceError> {
         loop {
             let (seeded, wait_ms) = self
                 .connection

@@ -1,7 +1,10 @@
 //! The group nonce's Lua scripts: each runs atomically in Redis, so every check-and-set is one round trip.
 //!
-//! The counter and the mark of a trustworthy counter live in one hash (`last`, `epoch`): whatever makes Redis
-//! lose one (a restart without persistence, an eviction) loses both, and a missing hash is how loss shows.
+//! The counter, the mark of a trustworthy counter and the lane's fencing token live in one hash (`last`, `epoch`,
+//! `fence`): whatever makes Redis lose one (a restart without persistence, an eviction) loses all, and a missing
+//! hash is how loss shows. A re-seed starts the fence at Redis's time in microseconds, above every fence handed
+//! out before (one lease a microsecond is far beyond the cloud's pace), so a lease from before the loss stays
+//! fenced off after it.
 
 use std::sync::LazyLock;
 
@@ -10,7 +13,7 @@ use redis::Script;
 /// Takes the next nonce: `max(last + 1, now, floor)`, refusing while the counter is lost (`GW_UNSEEDED`), past
 /// the cloud's limit (`GW_EXHAUSTED`), or for a fencing token older than the newest lease's (`GW_FENCED`).
 ///
-/// KEYS: nonce hash, fence. ARGV: now, floor, max, fence (0: not fenced).
+/// KEYS: nonce hash. ARGV: now, floor, max, fence (0: not fenced).
 pub static NEXT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -19,7 +22,7 @@ if not last then
   return redis.error_reply('GW_UNSEEDED the group nonce counter was lost; re-seeding')
 end
 local fence = tonumber(ARGV[4])
-if fence > 0 and fence < tonumber(redis.call('GET', KEYS[2]) or '0') then
+if fence > 0 and fence < tonumber(redis.call('HGET', KEYS[1], 'fence') or '0') then
   return redis.error_reply('GW_FENCED a newer lease holder exists')
 end
 local nonce = math.max(tonumber(last) + 1, tonumber(ARGV[1]), tonumber(ARGV[2]))
@@ -60,7 +63,9 @@ local top = math.max(tonumber(ARGV[2]), tonumber(ARGV[3]))
 for _, mark in ipairs(redis.call('HVALS', KEYS[2])) do
   top = math.max(top, tonumber(mark))
 end
-redis.call('HSET', KEYS[1], 'last', top, 'epoch', now_ms)
+-- Formatted as whole numbers: Lua would print a number this large in exponent form.
+redis.call('HSET', KEYS[1], 'last', top, 'epoch', string.format('%.0f', now_ms),
+  'fence', string.format('%.0f', now_ms * 1000))
 redis.call('DEL', KEYS[2], KEYS[3])
 return {1, 0}
 ",

@@ -4,12 +4,17 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use camlytics_gateway::group::connection::GroupError;
 use camlytics_gateway::group::keys::GroupKeys;
 use camlytics_gateway::group::lease::GroupLease;
 use camlytics_gateway::group::nonce::{Gathering, GroupNonceAllocator};
 use camlytics_gateway::upstream::nonce::{Clock, FileNonceAllocator};
+use tempfile::TempDir;
 
 use super::redis_server::TestRedis;
+
+const LONG: Duration = Duration::from_secs(30);
+const SHORT: Duration = Duration::from_millis(100);
 
 fn lease(redis: &TestRedis, holder: &str) -> GroupLease {
     GroupLease::new(
@@ -19,11 +24,39 @@ fn lease(redis: &TestRedis, holder: &str) -> GroupLease {
     )
 }
 
-const LONG: Duration = Duration::from_secs(30);
+/// The group's nonce allocator on this gateway, its counter (which holds the fence) not yet seeded.
+fn nonces(redis: &TestRedis) -> (GroupNonceAllocator, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock: Clock = Arc::new({
+        let at = AtomicI64::new(1_700_000_000);
+        move || at.load(Ordering::SeqCst)
+    });
+    let local = FileNonceAllocator::open(dir.path(), "test-key", clock.clone()).unwrap();
+    let allocator = GroupNonceAllocator::new(
+        redis.connect(Duration::from_millis(500)),
+        GroupKeys::new("test", "test-key"),
+        Arc::new(local),
+        "a",
+        clock,
+        Gathering {
+            gather: Duration::from_millis(50),
+            publish_every: Duration::from_millis(20),
+        },
+    );
+    (allocator, dir)
+}
+
+/// A Redis whose group counter is seeded, as the lane finds it once running.
+async fn seeded_redis() -> TestRedis {
+    let redis = TestRedis::start();
+    let (allocator, _dir) = nonces(&redis);
+    allocator.ensure_seeded().await.unwrap();
+    redis
+}
 
 #[actix_web::test]
 async fn a_second_holder_cannot_take_a_held_lease() {
-    let redis = TestRedis::start();
+    let redis = seeded_redis().await;
     let (a, b) = (lease(&redis, "a"), lease(&redis, "b"));
 
     let first = a.try_take(LONG).await.unwrap();
@@ -35,15 +68,11 @@ async fn a_second_holder_cannot_take_a_held_lease() {
 
 #[actix_web::test]
 async fn an_expired_lease_can_be_taken_with_a_higher_fence() {
-    let redis = TestRedis::start();
+    let redis = seeded_redis().await;
     let (a, b) = (lease(&redis, "a"), lease(&redis, "b"));
-    let first = a
-        .try_take(Duration::from_millis(100))
-        .await
-        .unwrap()
-        .unwrap();
+    let first = a.try_take(SHORT).await.unwrap().unwrap();
 
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(SHORT * 2).await;
     let second = b.try_take(LONG).await.unwrap().unwrap();
 
     assert!(second.fence > first.fence);
@@ -51,7 +80,7 @@ async fn an_expired_lease_can_be_taken_with_a_higher_fence() {
 
 #[actix_web::test]
 async fn a_released_lease_can_be_taken_at_once() {
-    let redis = TestRedis::start();
+    let redis = seeded_redis().await;
     let (a, b) = (lease(&redis, "a"), lease(&redis, "b"));
     let held = a.try_take(LONG).await.unwrap().unwrap();
 
@@ -64,14 +93,10 @@ async fn a_released_lease_can_be_taken_at_once() {
 
 #[actix_web::test]
 async fn a_stale_holder_can_neither_release_nor_renew_the_new_holders_lease() {
-    let redis = TestRedis::start();
+    let redis = seeded_redis().await;
     let (a, b, c) = (lease(&redis, "a"), lease(&redis, "b"), lease(&redis, "c"));
-    let stale = a
-        .try_take(Duration::from_millis(100))
-        .await
-        .unwrap()
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stale = a.try_take(SHORT).await.unwrap().unwrap();
+    tokio::time::sleep(SHORT * 2).await;
     let _current = b.try_take(LONG).await.unwrap().unwrap();
 
     let released = a.release(&stale).await.unwrap();
@@ -86,31 +111,12 @@ async fn a_stale_holder_can_neither_release_nor_renew_the_new_holders_lease() {
 #[actix_web::test]
 async fn a_stale_holders_fence_is_refused_by_the_nonce_script() {
     let redis = TestRedis::start();
+    let (nonces, _dir) = nonces(&redis);
+    nonces.ensure_seeded().await.unwrap();
     let (a, b) = (lease(&redis, "a"), lease(&redis, "b"));
-    let dir = tempfile::tempdir().unwrap();
-    let clock: Clock = Arc::new({
-        let at = AtomicI64::new(1_700_000_000);
-        move || at.load(Ordering::SeqCst)
-    });
-    let local = FileNonceAllocator::open(dir.path(), "test-key", clock.clone()).unwrap();
-    let nonces = GroupNonceAllocator::new(
-        redis.connect(Duration::from_millis(500)),
-        GroupKeys::new("test", "test-key"),
-        Arc::new(local),
-        "a",
-        clock,
-        Gathering {
-            gather: Duration::from_millis(50),
-            publish_every: Duration::from_millis(20),
-        },
-    );
-    let stale = a
-        .try_take(Duration::from_millis(100))
-        .await
-        .unwrap()
-        .unwrap();
+    let stale = a.try_take(SHORT).await.unwrap().unwrap();
     let under_stale = nonces.next_fenced(stale.fence).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(SHORT * 2).await;
     let current = b.try_take(LONG).await.unwrap().unwrap();
 
     let refused = nonces.next_fenced(stale.fence).await;
@@ -119,4 +125,29 @@ async fn a_stale_holders_fence_is_refused_by_the_nonce_script() {
     assert!(under_stale.is_ok());
     assert!(refused.unwrap_err().to_string().contains("lease expired"));
     assert!(allowed.is_ok());
+}
+
+#[actix_web::test]
+async fn no_lease_is_taken_while_the_group_counter_is_lost() {
+    let redis = TestRedis::start();
+
+    let taken = lease(&redis, "a").try_take(LONG).await;
+
+    assert_eq!(taken, Err(GroupError::Refused("GW_UNSEEDED".into())));
+}
+
+#[actix_web::test]
+async fn a_fence_from_before_redis_restarted_empty_stays_refused() {
+    let mut redis = TestRedis::start();
+    let (nonces, _dir) = nonces(&redis);
+    nonces.ensure_seeded().await.unwrap();
+    let stale = lease(&redis, "a").try_take(LONG).await.unwrap().unwrap();
+
+    redis.restart_empty();
+    nonces.ensure_seeded().await.unwrap();
+    let current = lease(&redis, "b").try_take(LONG).await.unwrap().unwrap();
+    let refused = nonces.next_fenced(stale.fence).await;
+
+    assert!(current.fence > stale.fence);
+    assert!(refused.is_err());
 }
