@@ -68,8 +68,7 @@ impl GroupNonceAllocator {
     /// The next nonce under the lease whose fencing token is `fence`: refused (`GW_FENCED`) once a newer lease
     /// was taken, so a holder whose lease expired cannot hand out a nonce. `0` takes one unfenced.
     pub async fn next_fenced(&self, fence: u64) -> Result<i64, NonceError> {
-        // Enough for one gathering and the calls around it; past that the group is not coming back soon.
-        let deadline = Instant::now() + self.gathering.gather * 2 + self.connection.timeout() * 4;
+        let deadline = self.seed_deadline();
         loop {
             let floor = self.local.last().saturating_add(1);
             let taken = self
@@ -114,8 +113,12 @@ impl GroupNonceAllocator {
     /// Waits until the group's counter exists, taking part in its re-seed when Redis lost it (the lease refuses
     /// to be taken until then, answering `GW_UNSEEDED`).
     pub async fn ensure_seeded(&self) -> Result<(), NonceError> {
-        let deadline = Instant::now() + self.gathering.gather * 2 + self.connection.timeout() * 4;
-        self.seed_until(deadline).await
+        self.seed_until(self.seed_deadline()).await
+    }
+
+    /// Enough for one gathering and the calls around it; past that the group is not coming back soon.
+    fn seed_deadline(&self) -> Instant {
+        Instant::now() + self.gathering.gather * 2 + self.connection.timeout() * 4
     }
 
     /// Publishes this gateway's mark and waits until the group's counter is seeded again.
