@@ -9,6 +9,7 @@ pub mod commands;
 pub mod docs;
 pub mod error;
 pub mod front_door;
+pub mod group;
 pub mod header_text;
 pub mod ops;
 pub mod secret;

@@ -7,6 +7,7 @@ mod commands;
 mod container;
 mod fast_path;
 mod faults;
+mod group;
 mod helpers;
 mod hostile;
 mod hostile_cloud;

@@ -43,8 +43,8 @@ impl SecondLevel for SharedMemory {
 
 /// Counts calls; answers a fixed totals body.
 #[derive(Clone, Default)]
-struct CountingCloud {
-    calls: Arc<AtomicUsize>,
+pub(crate) struct CountingCloud {
+    pub(crate) calls: Arc<AtomicUsize>,
 }
 
 #[async_trait::async_trait(?Send)]
@@ -58,7 +58,7 @@ impl Fetch for CountingCloud {
     }
 }
 
-fn settings() -> CacheSettings {
+pub(crate) fn settings() -> CacheSettings {
     CacheSettings {
         warm_dimensions: false,
         ..CacheSettings::default()

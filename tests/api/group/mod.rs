@@ -1,0 +1,7 @@
+//! Several gateways on one key: the group's pieces against a real redis-server.
+
+mod connection;
+mod lease;
+mod nonce;
+mod redis_server;
+mod second_level;
