@@ -93,25 +93,32 @@ async fn callers_who_hang_up_mid_call_keep_the_lane_ordered_and_their_answers_ca
 
 #[actix_web::test]
 async fn callers_who_hang_up_while_waiting_for_a_turn_cost_no_upstream_call() {
-    // Arrange: two calls a second, so callers queue behind one that stays.
+    // Arrange: one call a second, so callers queue behind one that stays.
     let app = spawn_app_with(TestConfig {
-        upstream_rps: 2.0,
+        upstream_rps: 1.0,
         ..TestConfig::default()
     })
     .await;
-    let staying = app.get("/events?location_id=101&limit=1");
-
-    // Act: five uncached event queries, each abandoned while it waits its turn.
     let queries: Vec<String> = (2..=6)
         .map(|limit| format!("/events?location_id=101&limit={limit}"))
         .collect();
-    let leaving = queries
-        .iter()
-        .map(|query| hang_up_after(&app, query, Duration::from_millis(100)));
-    let (stayed, _) = futures_util::join!(staying, futures_util::future::join_all(leaving));
+    let staying = async {
+        let answer = app.get("/events?location_id=101&limit=1").await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    };
+
+    // Act: five uncached event queries, sent once the first call holds the lane, each abandoned while it
+    // waits its turn.
+    let leaving = async {
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        let callers = queries
+            .iter()
+            .map(|query| hang_up_after(&app, query, Duration::from_millis(100)));
+        futures_util::future::join_all(callers).await;
+    };
+    futures_util::join!(staying, leaving);
     actix_web::rt::time::sleep(Duration::from_secs(3)).await;
 
     // Assert: only the caller who stayed spent a turn.
-    assert_eq!(stayed.status, 200, "{}", stayed.body);
     assert_eq!(app.cloud.requests_per_path("/service/api/v1/events"), 1);
 }
