@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::settings::parse_duration;
+use crate::settings_values::parse_duration;
 
 /// Reads a byte size: plain bytes (`67108864`) or with a unit (`64MiB`, `512KiB`, `1GiB`, `10MB`).
 pub fn parse_bytes(text: &str) -> Result<u64, String> {

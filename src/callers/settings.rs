@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::tokens::Tokens;
 use crate::secret::Secret;
-use crate::settings::parse_duration;
+use crate::settings_values::parse_duration;
 
 /// Requests a second each caller may make, unless its token says otherwise.
 pub const DEFAULT_CALLER_RPS: f64 = 10.0;

@@ -11,10 +11,10 @@ use tokio::time::Instant;
 use super::lane::Lane;
 use super::nonce::{NonceAllocator, NonceError, MAX_NONCE};
 use super::response::{classify, Classified};
+use super::settings::UpstreamSettings;
 use super::signing::sign;
 use super::target::request_target;
 use crate::error::GatewayError;
-use crate::settings::UpstreamSettings;
 
 /// Largest body accepted from the cloud (an events page of 1000 is well under 1 MiB).
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;

@@ -4,6 +4,7 @@ pub mod client;
 pub mod lane;
 pub mod nonce;
 pub mod response;
+pub mod settings;
 pub mod signing;
 pub mod target;
 
