@@ -51,3 +51,90 @@ impl ServeArgs {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn validate(flag: &str, value: &str) -> Result<Settings, String> {
+        let setting = format!("{flag}={value}");
+        let argv = [
+            "test",
+            "--api-key",
+            "k",
+            "--api-secret",
+            "s",
+            setting.as_str(),
+        ];
+        Wrapper::try_parse_from(argv)
+            .map_err(|e| e.to_string())?
+            .args
+            .validate()
+    }
+
+    #[test]
+    fn every_numeric_setting_out_of_range_is_refused_by_its_name() {
+        let cases = [
+            ("--upstream-rps", "0", "GATEWAY_UPSTREAM_RPS"),
+            ("--upstream-rps", "-1", "GATEWAY_UPSTREAM_RPS"),
+            ("--upstream-rps", "NaN", "GATEWAY_UPSTREAM_RPS"),
+            ("--upstream-rps", "inf", "GATEWAY_UPSTREAM_RPS"),
+            ("--upstream-rps", "1e9", "GATEWAY_UPSTREAM_RPS"),
+            ("--max-wait", "0", "GATEWAY_MAX_WAIT"),
+            ("--max-wait", "1e30", "GATEWAY_MAX_WAIT"),
+            ("--upstream-timeout", "0s", "GATEWAY_UPSTREAM_TIMEOUT"),
+            ("--upstream-timeout", "400days", "GATEWAY_UPSTREAM_TIMEOUT"),
+            ("--dimensions-ttl", "0", "GATEWAY_DIMENSIONS_TTL"),
+            ("--totals-ttl", "inf", "GATEWAY_TOTALS_TTL"),
+            ("--settle-after", "0", "GATEWAY_SETTLE_AFTER"),
+            ("--settled-ttl", "2y", "GATEWAY_SETTLED_TTL"),
+            ("--stale-if-error", "1e12", "GATEWAY_STALE_IF_ERROR"),
+            ("--cache-max-bytes", "1KiB", "GATEWAY_CACHE_MAX_BYTES"),
+            ("--cache-max-bytes", "2000GiB", "GATEWAY_CACHE_MAX_BYTES"),
+            ("--caller-rps", "0", "GATEWAY_CALLER_RPS"),
+            ("--caller-rps", "NaN", "GATEWAY_CALLER_RPS"),
+            ("--caller-rps", "1e300", "GATEWAY_CALLER_RPS"),
+            ("--caller-burst", "0", "GATEWAY_CALLER_BURST"),
+            ("--caller-burst", "4000000000", "GATEWAY_CALLER_BURST"),
+            ("--max-query-bytes", "0", "GATEWAY_MAX_QUERY_BYTES"),
+            ("--max-query-bytes", "10000000", "GATEWAY_MAX_QUERY_BYTES"),
+            ("--max-header-bytes", "0", "GATEWAY_MAX_HEADER_BYTES"),
+            ("--max-header-bytes", "10000000", "GATEWAY_MAX_HEADER_BYTES"),
+            ("--client-timeout", "0", "GATEWAY_CLIENT_TIMEOUT"),
+            ("--client-timeout", "1e30", "GATEWAY_CLIENT_TIMEOUT"),
+            ("--keep-alive", "1e30", "GATEWAY_KEEP_ALIVE"),
+        ];
+        for (flag, value, name) in cases {
+            let outcome = validate(flag, value);
+            let error = outcome.err().unwrap_or_default();
+            assert!(
+                error.starts_with(&format!("{name} must be")),
+                "{flag} {value}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_bounds_themselves_and_meaningful_zeros_are_accepted() {
+        let cases = [
+            ("--upstream-rps", "1000"),
+            ("--upstream-rps", "0.01"),
+            ("--max-wait", "365days"),
+            ("--stale-if-error", "0"),
+            ("--keep-alive", "0"),
+            ("--cache-max-bytes", "1MiB"),
+            ("--caller-rps", "10000000"),
+            ("--max-query-bytes", "65536"),
+        ];
+        for (flag, value) in cases {
+            assert!(validate(flag, value).is_ok(), "{flag} {value}");
+        }
+    }
+}

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use super::tokens::Tokens;
 use crate::secret::Secret;
-use crate::settings_values::parse_duration;
+use crate::settings_values::{
+    count_in_range, duration_in_range, parse_duration, rate_in_range, Zero, MAX_CALLER_RATE,
+    MAX_REQUEST_PART_BYTES,
+};
 
 /// Requests a second each caller may make, unless its token says otherwise.
 pub const DEFAULT_CALLER_RPS: f64 = 10.0;
@@ -84,9 +87,9 @@ pub struct CallerQuota {
 impl CallerQuota {
     /// Checks both numbers, naming `what` (a setting or a token entry) when one is wrong.
     pub fn new(rps: f64, burst: u32, what: &str) -> Result<Self, String> {
-        if !(rps.is_finite() && rps > 0.0) {
+        if !(rps.is_finite() && rps > 0.0 && rps <= MAX_CALLER_RATE) {
             return Err(format!(
-                "{what}: rps must be a number above 0 (e.g. 10 or 0.5), not {rps}"
+                "{what}: rps must be a number above 0 and at most {MAX_CALLER_RATE} (e.g. 10 or 0.5), not {rps}"
             ));
         }
         if burst == 0 {
@@ -148,31 +151,32 @@ impl CallersSettings {
 impl CallerArgs {
     /// Checks every value and reads the tokens, with messages that name the setting (never a token).
     pub fn validate(&self) -> Result<CallersSettings, String> {
-        let quota = CallerQuota::new(
-            self.caller_rps,
-            self.caller_burst,
-            "GATEWAY_CALLER_RPS / GATEWAY_CALLER_BURST",
-        )?;
+        let max = MAX_CALLER_RATE;
+        let rps = rate_in_range("GATEWAY_CALLER_RPS", self.caller_rps, Zero::Refused, max)?;
+        let burst = count_in_range("GATEWAY_CALLER_BURST", self.caller_burst, 1, max as u64)?;
+        let quota = CallerQuota::new(rps, burst, "GATEWAY_CALLER_RPS / GATEWAY_CALLER_BURST")?;
         let tokens = self.read_tokens()?;
         let cors_origins = super::cors::validate_origins(&self.cors_origins)?;
-        if self.max_query_bytes == 0 || self.max_header_bytes == 0 {
-            return Err(
-                "GATEWAY_MAX_QUERY_BYTES and GATEWAY_MAX_HEADER_BYTES must be above 0".into(),
-            );
-        }
-        if self.client_timeout.is_zero() {
-            return Err("GATEWAY_CLIENT_TIMEOUT must be above 0".into());
-        }
+        let part_bytes = |name: &str, value| count_in_range(name, value, 1, MAX_REQUEST_PART_BYTES);
         Ok(CallersSettings {
             tokens,
             quota,
             trust_forwarded: self.trust_forwarded,
             cors_origins,
             limits: RequestLimits {
-                max_query_bytes: self.max_query_bytes,
-                max_header_bytes: self.max_header_bytes,
-                client_timeout: self.client_timeout,
-                keep_alive: self.keep_alive,
+                max_query_bytes: part_bytes("GATEWAY_MAX_QUERY_BYTES", self.max_query_bytes)?,
+                max_header_bytes: part_bytes("GATEWAY_MAX_HEADER_BYTES", self.max_header_bytes)?,
+                client_timeout: duration_in_range(
+                    "GATEWAY_CLIENT_TIMEOUT",
+                    self.client_timeout,
+                    Zero::Refused,
+                )?,
+                // Zero turns keep-alive off.
+                keep_alive: duration_in_range(
+                    "GATEWAY_KEEP_ALIVE",
+                    self.keep_alive,
+                    Zero::Allowed,
+                )?,
             },
         })
     }

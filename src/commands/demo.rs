@@ -5,21 +5,26 @@ use std::net::TcpListener;
 use crate::callers::settings::CallerQuota;
 use crate::callers::CallersSettings;
 use crate::cli::DemoArgs;
+use crate::commands::simulate::simulator_rps_in_range;
 use crate::secret::Secret;
 use crate::settings::{BaseUrl, Settings, UpstreamSettings};
+use crate::settings_values::{count_in_range, rate_in_range, Zero, MAX_CALLER_RATE};
 use crate::simulator::{Simulator, SimulatorSettings};
 use crate::startup::Application;
+use crate::upstream::settings::upstream_rps_in_range;
 
 /// Starts both, prints where to look, and serves until interrupted.
 pub async fn run(args: DemoArgs) -> Result<(), String> {
+    let upstream_rps = upstream_rps_in_range(args.upstream_rps)?;
     let simulated = SimulatorSettings {
-        requests_per_second: args.simulator_rps,
+        requests_per_second: simulator_rps_in_range(args.simulator_rps)?,
         ..SimulatorSettings::default()
     };
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let simulator = Simulator::start(simulated.clone(), listener).map_err(|e| e.to_string())?;
     let state_dir =
         std::env::temp_dir().join(format!("camlytics-gateway-demo-{}", std::process::id()));
+    let max = MAX_CALLER_RATE;
     let settings = Settings {
         listen: args.listen,
         upstream: UpstreamSettings {
@@ -27,16 +32,16 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             api_secret: Secret::new(simulated.secret.expose()),
             base_url: BaseUrl::parse(&simulator.base_url())?,
             state_dir,
-            upstream_rps: args.upstream_rps,
+            upstream_rps,
             max_wait: std::time::Duration::from_secs(30),
             upstream_timeout: std::time::Duration::from_secs(10),
         },
         cache: Default::default(),
         callers: CallersSettings {
             quota: CallerQuota::new(
-                args.caller_rps,
-                args.caller_burst,
-                "--caller-rps / --caller-burst",
+                rate_in_range("GATEWAY_CALLER_RPS", args.caller_rps, Zero::Refused, max)?,
+                count_in_range("GATEWAY_CALLER_BURST", args.caller_burst, 1, max as u64)?,
+                "GATEWAY_CALLER_RPS / GATEWAY_CALLER_BURST",
             )?,
             ..CallersSettings::open()
         },

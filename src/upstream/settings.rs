@@ -6,7 +6,9 @@ use std::time::Duration;
 use actix_web::http::Uri;
 
 use crate::secret::Secret;
-use crate::settings_values::parse_duration;
+use crate::settings_values::{
+    duration_in_range, parse_duration, rate_in_range, Zero, MAX_UPSTREAM_RPS,
+};
 
 /// Where the real Camlytics Cloud API lives.
 pub const DEFAULT_BASE_URL: &str = "https://cloud.camlytics.com/service/api/v1";
@@ -125,25 +127,25 @@ impl UpstreamArgs {
             return Err("the API secret is empty".into());
         }
         let base_url = BaseUrl::parse(&self.base_url)?;
-        if !(self.upstream_rps.is_finite() && self.upstream_rps > 0.0) {
-            return Err(format!(
-                "GATEWAY_UPSTREAM_RPS must be a number above 0 (e.g. 1 or 0.5), not {}",
-                self.upstream_rps
-            ));
-        }
-        if self.upstream_timeout.is_zero() {
-            return Err("GATEWAY_UPSTREAM_TIMEOUT must be above 0".into());
-        }
         Ok(UpstreamSettings {
             api_key,
             api_secret,
             base_url,
             state_dir: self.state_dir.clone(),
-            upstream_rps: self.upstream_rps,
-            max_wait: self.max_wait,
-            upstream_timeout: self.upstream_timeout,
+            upstream_rps: upstream_rps_in_range(self.upstream_rps)?,
+            max_wait: duration_in_range("GATEWAY_MAX_WAIT", self.max_wait, Zero::Refused)?,
+            upstream_timeout: duration_in_range(
+                "GATEWAY_UPSTREAM_TIMEOUT",
+                self.upstream_timeout,
+                Zero::Refused,
+            )?,
         })
     }
+}
+
+/// Checks `GATEWAY_UPSTREAM_RPS`, which `demo` reads too: above 0 (the lane's interval is its inverse), at most 1000.
+pub fn upstream_rps_in_range(rps: f64) -> Result<f64, String> {
+    rate_in_range("GATEWAY_UPSTREAM_RPS", rps, Zero::Refused, MAX_UPSTREAM_RPS)
 }
 
 fn read_secret_file(path: &std::path::Path) -> Result<Secret, String> {

@@ -13,5 +13,6 @@ mod operations;
 mod process;
 mod routes;
 mod secrets;
+mod settings;
 mod signing;
 mod validation;
