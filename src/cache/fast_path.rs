@@ -18,7 +18,7 @@ use futures_util::future::LocalBoxFuture;
 use pin_project_lite::pin_project;
 
 use super::asked::Asked;
-use super::respond::respond;
+use super::respond::{is_ready, respond};
 use super::status::Served;
 use super::ResponseCache;
 use crate::callers::gate::{Admission, Gate};
@@ -102,6 +102,10 @@ impl<S> FrontDoorService<S> {
         }
         let target = head.uri.path_and_query()?.as_str();
         let hot = self.cache.find_hot(target, started)?;
+        // A large body's first compression for this coding runs off the worker, on the full path.
+        if !is_ready(&asked, &hot.body) {
+            return None;
+        }
         let (mut answer, decision, caller) = match self.gate.admit(request) {
             Admission::Admitted(caller, decision) => {
                 self.cache.count_hit(hot.class);

@@ -20,6 +20,18 @@ const ACCEPT_ENCODING_VARIES: HeaderValue = HeaderValue::from_static("Accept-Enc
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
+/// Makes, off the worker, the compressed form of `body` the caller accepts when it is large and not made yet;
+/// at once otherwise. Await it before [`respond`] on the async path.
+pub async fn prepare(asked: &Asked<'_>, body: &CachedBody) {
+    body.prepare(Encoding::negotiate(asked.accept_encoding))
+        .await;
+}
+
+/// Whether [`respond`] can answer `asked` from `body` with no heavy work: the front door steps aside when not.
+pub fn is_ready(asked: &Asked<'_>, body: &CachedBody) -> bool {
+    body.is_ready(Encoding::negotiate(asked.accept_encoding))
+}
+
 /// The answer, at `now`, for a body served from an entry (or, without one, a body that was not cached).
 pub fn respond(
     asked: &Asked,

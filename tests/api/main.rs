@@ -3,6 +3,7 @@
 mod cache;
 mod callers;
 mod commands;
+mod compression;
 mod container;
 mod fast_path;
 mod faults;
