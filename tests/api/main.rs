@@ -5,6 +5,7 @@ mod callers;
 mod commands;
 mod compression;
 mod container;
+mod error_docs;
 mod fast_path;
 mod faults;
 mod helpers;
