@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
 use super::asked::Asked;
-use super::body::{CachedBody, Encoding};
+use super::body::{CachedBody, Encoding, INLINE_COMPRESS_BYTES};
 use super::entry::Entry;
 use super::freshness_fields::FreshnessFields;
 use super::status::Served;
@@ -29,7 +29,9 @@ pub async fn prepare(asked: &Asked<'_>, body: &CachedBody) {
 
 /// Whether [`respond`] can answer `asked` from `body` with no heavy work: the front door steps aside when not.
 pub fn is_ready(asked: &Asked<'_>, body: &CachedBody) -> bool {
-    body.is_ready(Encoding::negotiate(asked.accept_encoding))
+    // The size first: most hits are small, and they need no negotiation here.
+    body.bytes().len() <= INLINE_COMPRESS_BYTES
+        || body.is_ready(Encoding::negotiate(asked.accept_encoding))
 }
 
 /// The answer, at `now`, for a body served from an entry (or, without one, a body that was not cached).
