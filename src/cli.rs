@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 
 use crate::ops::logging::LogFormat;
 use crate::secret::Secret;
-use crate::settings::{parse_duration, ServeArgs, UpstreamArgs};
+use crate::settings::{ServeArgs, UpstreamArgs};
+use crate::settings_values::parse_duration;
 
 /// A signing, pacing gateway in front of the Camlytics Cloud REST API.
 ///

@@ -89,10 +89,76 @@ pub enum GatewayError {
     GatewayTimeout(String),
 }
 
+// The named constructors below are the one source of each message: the code that answers with it and the
+// OpenAPI document's examples (docs/responses.rs) both call them, so the two cannot drift apart.
 impl GatewayError {
     /// A 400 naming the parameter and what it accepts.
     pub fn bad_param(name: &str, problem: impl std::fmt::Display) -> Self {
         Self::BadRequest(format!("{name}: {problem}"))
+    }
+
+    /// The 401 for a request without a token while the gateway requires one.
+    pub fn token_required(challenge: &'static str) -> Self {
+        Self::Unauthorized {
+            msg: "a token is required: send Authorization: Bearer <token>".into(),
+            challenge,
+        }
+    }
+
+    /// The 401 for a token the gateway does not know (never naming the token).
+    pub fn token_unknown(challenge: &'static str) -> Self {
+        Self::Unauthorized {
+            msg: "the bearer token is not one this gateway knows".into(),
+            challenge,
+        }
+    }
+
+    /// The 414 for a query of `query_bytes` past the `max` of `GATEWAY_MAX_QUERY_BYTES`.
+    pub fn query_too_long(query_bytes: usize, max: usize) -> Self {
+        Self::UriTooLong(format!(
+            "the query is {query_bytes} bytes; at most {max} are accepted (GATEWAY_MAX_QUERY_BYTES)"
+        ))
+    }
+
+    /// The 431 for headers of `header_bytes` past the `max` of `GATEWAY_MAX_HEADER_BYTES`.
+    pub fn headers_too_large(header_bytes: usize, max: usize) -> Self {
+        Self::HeadersTooLarge(format!(
+            "the request headers are {header_bytes} bytes; at most {max} are accepted (GATEWAY_MAX_HEADER_BYTES)"
+        ))
+    }
+
+    /// The 429 for a caller over its quota of `rps` a second with `burst`.
+    pub fn over_quota(
+        caller: &dyn std::fmt::Display,
+        rps: f64,
+        burst: u32,
+        retry_after: Duration,
+    ) -> Self {
+        Self::TooManyRequests {
+            msg: format!(
+                "caller '{caller}' is over its quota of {rps} requests a second (burst {burst}); retry after the Retry-After seconds"
+            ),
+            retry_after,
+        }
+    }
+
+    /// The 503 for a caller whose turn in the lane (at `rps`) would come after `max_wait`.
+    pub fn lane_full(rps: f64, max_wait: Duration, retry_after: Duration) -> Self {
+        Self::Unavailable {
+            msg: format!(
+                "the upstream lane is full: the cloud takes {rps} calls a second for this key and a turn would come after GATEWAY_MAX_WAIT ({}s)",
+                max_wait.as_secs_f64()
+            ),
+            retry_after,
+        }
+    }
+
+    /// The 504 for a call to the cloud that took longer than `timeout`.
+    pub fn upstream_timed_out(timeout: Duration) -> Self {
+        Self::GatewayTimeout(format!(
+            "the cloud did not answer within GATEWAY_UPSTREAM_TIMEOUT ({}s)",
+            timeout.as_secs_f64()
+        ))
     }
 }
 

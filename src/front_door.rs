@@ -19,7 +19,7 @@ use futures_util::future::LocalBoxFuture;
 use pin_project_lite::pin_project;
 
 use crate::cache::asked::Asked;
-use crate::cache::respond::respond;
+use crate::cache::respond::{is_ready, respond};
 use crate::cache::status::Served;
 use crate::cache::ResponseCache;
 use crate::callers::gate::{Admission, Gate};
@@ -103,6 +103,10 @@ impl<S> FrontDoorService<S> {
         }
         let target = head.uri.path_and_query()?.as_str();
         let hot = self.cache.find_hot(target, started)?;
+        // A large body's first compression for this coding runs off the worker, on the full path.
+        if !is_ready(&asked, &hot.body) {
+            return None;
+        }
         let (mut answer, decision, caller) = match self.gate.admit(request) {
             Admission::Admitted(caller, decision) => {
                 self.cache.count_hit(hot.class);

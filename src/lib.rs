@@ -14,6 +14,7 @@ pub mod header_text;
 pub mod ops;
 pub mod secret;
 pub mod settings;
+pub mod settings_values;
 pub mod simulator;
 pub mod startup;
 pub mod upstream;

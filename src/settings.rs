@@ -1,68 +1,12 @@
 //! Typed settings: every value comes from a flag or an environment variable, and is validated once at start.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::time::Duration;
-
-use actix_web::http::Uri;
 
 use crate::callers::{CallerArgs, CallersSettings};
-use crate::secret::Secret;
-
-/// Where the real Camlytics Cloud API lives.
-pub const DEFAULT_BASE_URL: &str = "https://cloud.camlytics.com/service/api/v1";
-
-/// Reads a duration given as plain seconds (`90`, `0.5`) or in humantime form (`90s`, `5m`, `24h`).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if let Ok(seconds) = text.parse::<f64>() {
-        if seconds.is_finite() && seconds >= 0.0 {
-            return Ok(Duration::from_secs_f64(seconds));
-        }
-        return Err(format!(
-            "'{text}' is not a duration of zero or more seconds"
-        ));
-    }
-    humantime::parse_duration(text).map_err(|e| {
-        format!("'{text}' is not a duration ({e}); use seconds such as 90, or 90s, 5m, 24h")
-    })
-}
-
-/// How to reach and pace the cloud: the settings shared by `serve` and `check`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct UpstreamArgs {
-    /// Public API key, sent as X-Key.
-    #[arg(long, env = "CAMLYTICS_API_KEY")]
-    pub api_key: Option<String>,
-
-    /// API secret used to sign requests. Prefer CAMLYTICS_API_SECRET_FILE so it stays out of the process list.
-    #[arg(long, env = "CAMLYTICS_API_SECRET", hide_env_values = true)]
-    pub api_secret: Option<Secret>,
-
-    /// A file whose content (trimmed) is the API secret, e.g. a Docker or Kubernetes secret.
-    #[arg(long, env = "CAMLYTICS_API_SECRET_FILE")]
-    pub api_secret_file: Option<PathBuf>,
-
-    /// Base URL of the Camlytics Cloud API (scheme, host and base path).
-    #[arg(long, env = "CAMLYTICS_BASE_URL", default_value = DEFAULT_BASE_URL)]
-    pub base_url: String,
-
-    /// Directory that holds the nonce high-water mark; relative paths are under the working directory.
-    #[arg(long, env = "GATEWAY_STATE_DIR", default_value = "state")]
-    pub state_dir: PathBuf,
-
-    /// Calls per second sent to the cloud for this key (fractions allowed; Camlytics documents 1).
-    #[arg(long, env = "GATEWAY_UPSTREAM_RPS", default_value = "1")]
-    pub upstream_rps: f64,
-
-    /// How long a caller may wait for its turn upstream before it is answered 503 with Retry-After.
-    #[arg(long, env = "GATEWAY_MAX_WAIT", default_value = "30s", value_parser = parse_duration)]
-    pub max_wait: Duration,
-
-    /// How long one call to the cloud may take before the caller is answered 504.
-    #[arg(long, env = "GATEWAY_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
-    pub upstream_timeout: Duration,
-}
+/// The value parsers, re-exported for the command line.
+pub use crate::settings_values::parse_duration;
+/// The upstream settings live with the upstream; re-exported for the commands and tests that compose them.
+pub use crate::upstream::settings::{BaseUrl, UpstreamArgs, UpstreamSettings, DEFAULT_BASE_URL};
 
 /// Settings of the `serve` command.
 #[derive(clap::Args, Debug, Clone)]
@@ -83,60 +27,6 @@ pub struct ServeArgs {
     pub callers: CallerArgs,
 }
 
-/// Where the cloud is, split the way requests are built: origin for the connection, base path for the signed target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseUrl {
-    /// `scheme://host[:port]`, no trailing slash.
-    pub origin: String,
-    /// The path prefix of every endpoint, e.g. `/service/api/v1`, no trailing slash.
-    pub base_path: String,
-}
-
-impl BaseUrl {
-    /// Parses an absolute http(s) URL without query or fragment.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let uri: Uri = text
-            .trim()
-            .parse()
-            .map_err(|e| format!("CAMLYTICS_BASE_URL '{text}' is not a URL: {e}"))?;
-        let scheme = uri.scheme_str().unwrap_or_default();
-        if scheme != "http" && scheme != "https" {
-            return Err(format!(
-                "CAMLYTICS_BASE_URL '{text}' must start with https:// (or http:// for a local simulator)"
-            ));
-        }
-        let authority = uri
-            .authority()
-            .ok_or_else(|| format!("CAMLYTICS_BASE_URL '{text}' has no host"))?;
-        if uri.query().is_some() {
-            return Err(format!("CAMLYTICS_BASE_URL '{text}' must not have a query"));
-        }
-        Ok(Self {
-            origin: format!("{scheme}://{authority}"),
-            base_path: uri.path().trim_end_matches('/').to_string(),
-        })
-    }
-}
-
-/// Validated upstream settings: everything the lane, signer and client need.
-#[derive(Debug, Clone)]
-pub struct UpstreamSettings {
-    /// Public API key.
-    pub api_key: String,
-    /// API secret; never printed.
-    pub api_secret: Secret,
-    /// Where the cloud is.
-    pub base_url: BaseUrl,
-    /// Directory of the durable nonce state.
-    pub state_dir: PathBuf,
-    /// Calls per second to the cloud.
-    pub upstream_rps: f64,
-    /// Longest wait for a turn upstream.
-    pub max_wait: Duration,
-    /// Longest single call to the cloud.
-    pub upstream_timeout: Duration,
-}
-
 /// Validated settings of the whole gateway.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -148,51 +38,6 @@ pub struct Settings {
     pub cache: crate::cache::settings::CacheSettings,
     /// Who may call, and how much.
     pub callers: CallersSettings,
-}
-
-impl UpstreamArgs {
-    /// Checks every value and loads the secret, with a message that names the setting at fault.
-    pub fn validate(&self) -> Result<UpstreamSettings, String> {
-        let api_key = match self.api_key.as_deref().map(str::trim) {
-            Some(key) if !key.is_empty() => key.to_string(),
-            _ => return Err("CAMLYTICS_API_KEY (--api-key) is required: the public API key from Camlytics Cloud settings".into()),
-        };
-        let api_secret = match (&self.api_secret, &self.api_secret_file) {
-            (Some(_), Some(_)) => {
-                return Err(
-                    "set only one of CAMLYTICS_API_SECRET and CAMLYTICS_API_SECRET_FILE".into(),
-                )
-            }
-            (Some(secret), None) => secret.clone(),
-            (None, Some(path)) => read_secret_file(path)?,
-            (None, None) => return Err(
-                "CAMLYTICS_API_SECRET or CAMLYTICS_API_SECRET_FILE is required to sign requests"
-                    .into(),
-            ),
-        };
-        if api_secret.expose().is_empty() {
-            return Err("the API secret is empty".into());
-        }
-        let base_url = BaseUrl::parse(&self.base_url)?;
-        if !(self.upstream_rps.is_finite() && self.upstream_rps > 0.0) {
-            return Err(format!(
-                "GATEWAY_UPSTREAM_RPS must be a number above 0 (e.g. 1 or 0.5), not {}",
-                self.upstream_rps
-            ));
-        }
-        if self.upstream_timeout.is_zero() {
-            return Err("GATEWAY_UPSTREAM_TIMEOUT must be above 0".into());
-        }
-        Ok(UpstreamSettings {
-            api_key,
-            api_secret,
-            base_url,
-            state_dir: self.state_dir.clone(),
-            upstream_rps: self.upstream_rps,
-            max_wait: self.max_wait,
-            upstream_timeout: self.upstream_timeout,
-        })
-    }
 }
 
 impl ServeArgs {
@@ -207,40 +52,89 @@ impl ServeArgs {
     }
 }
 
-fn read_secret_file(path: &std::path::Path) -> Result<Secret, String> {
-    // The error names the file, never its content.
-    let content = std::fs::read_to_string(path).map_err(|e| {
-        format!(
-            "CAMLYTICS_API_SECRET_FILE '{}' cannot be read: {e}",
-            path.display()
-        )
-    })?;
-    Ok(Secret::new(content.trim()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
-    #[test]
-    fn durations_accept_plain_seconds_and_humantime() {
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("-3").is_err());
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn validate(flag: &str, value: &str) -> Result<Settings, String> {
+        let setting = format!("{flag}={value}");
+        let argv = [
+            "test",
+            "--api-key",
+            "k",
+            "--api-secret",
+            "s",
+            setting.as_str(),
+        ];
+        Wrapper::try_parse_from(argv)
+            .map_err(|e| e.to_string())?
+            .args
+            .validate()
     }
 
     #[test]
-    fn base_url_splits_into_origin_and_base_path() {
-        let url = BaseUrl::parse("https://cloud.camlytics.com/service/api/v1/").unwrap();
-        assert_eq!(url.origin, "https://cloud.camlytics.com");
-        assert_eq!(url.base_path, "/service/api/v1");
-        let local = BaseUrl::parse("http://127.0.0.1:9000/service/api/v1").unwrap();
-        assert_eq!(local.origin, "http://127.0.0.1:9000");
-        assert!(BaseUrl::parse("ftp://example/x").is_err());
-        assert!(BaseUrl::parse("https://h/x?y=1").is_err());
+    fn every_numeric_setting_out_of_range_is_refused_by_its_name() {
+        let cases = [
+            ("--upstream-rps", "0", "GATEWAY_UPSTREAM_RPS"),
+            ("--upstream-rps", "-1", "GATEWAY_UPSTREAM_RPS"),
+            ("--upstream-rps", "NaN", "GATEWAY_UPSTREAM_RPS"),
+            ("--upstream-rps", "inf", "GATEWAY_UPSTREAM_RPS"),
+            ("--upstream-rps", "1e9", "GATEWAY_UPSTREAM_RPS"),
+            ("--max-wait", "0", "GATEWAY_MAX_WAIT"),
+            ("--max-wait", "1e30", "GATEWAY_MAX_WAIT"),
+            ("--upstream-timeout", "0s", "GATEWAY_UPSTREAM_TIMEOUT"),
+            ("--upstream-timeout", "400days", "GATEWAY_UPSTREAM_TIMEOUT"),
+            ("--dimensions-ttl", "0", "GATEWAY_DIMENSIONS_TTL"),
+            ("--totals-ttl", "inf", "GATEWAY_TOTALS_TTL"),
+            ("--settle-after", "0", "GATEWAY_SETTLE_AFTER"),
+            ("--settled-ttl", "2y", "GATEWAY_SETTLED_TTL"),
+            ("--stale-if-error", "1e12", "GATEWAY_STALE_IF_ERROR"),
+            ("--cache-max-bytes", "1KiB", "GATEWAY_CACHE_MAX_BYTES"),
+            ("--cache-max-bytes", "2000GiB", "GATEWAY_CACHE_MAX_BYTES"),
+            ("--caller-rps", "0", "GATEWAY_CALLER_RPS"),
+            ("--caller-rps", "NaN", "GATEWAY_CALLER_RPS"),
+            ("--caller-rps", "1e300", "GATEWAY_CALLER_RPS"),
+            ("--caller-burst", "0", "GATEWAY_CALLER_BURST"),
+            ("--caller-burst", "4000000000", "GATEWAY_CALLER_BURST"),
+            ("--max-query-bytes", "0", "GATEWAY_MAX_QUERY_BYTES"),
+            ("--max-query-bytes", "10000000", "GATEWAY_MAX_QUERY_BYTES"),
+            ("--max-header-bytes", "0", "GATEWAY_MAX_HEADER_BYTES"),
+            ("--max-header-bytes", "10000000", "GATEWAY_MAX_HEADER_BYTES"),
+            ("--client-timeout", "0", "GATEWAY_CLIENT_TIMEOUT"),
+            ("--client-timeout", "1e30", "GATEWAY_CLIENT_TIMEOUT"),
+            ("--keep-alive", "1e30", "GATEWAY_KEEP_ALIVE"),
+        ];
+        for (flag, value, name) in cases {
+            let outcome = validate(flag, value);
+            let error = outcome.err().unwrap_or_default();
+            assert!(
+                error.starts_with(&format!("{name} must be")),
+                "{flag} {value}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_bounds_themselves_and_meaningful_zeros_are_accepted() {
+        let cases = [
+            ("--upstream-rps", "1000"),
+            ("--upstream-rps", "0.01"),
+            ("--max-wait", "365days"),
+            ("--stale-if-error", "0"),
+            ("--keep-alive", "0"),
+            ("--cache-max-bytes", "1MiB"),
+            ("--caller-rps", "10000000"),
+            ("--max-query-bytes", "65536"),
+        ];
+        for (flag, value) in cases {
+            assert!(validate(flag, value).is_ok(), "{flag} {value}");
+        }
     }
 }

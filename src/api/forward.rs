@@ -9,7 +9,7 @@ use crate::cache::asked::Asked;
 use crate::cache::body::CachedBody;
 use crate::cache::dimensions::effective_filter;
 use crate::cache::policy::{plan, Class};
-use crate::cache::respond::respond;
+use crate::cache::respond::{prepare, respond};
 use crate::cache::status::Served;
 use crate::cache::ResponseCache;
 use crate::callers::Caller;
@@ -43,6 +43,7 @@ pub async fn forward(
             })
             .await?;
         let body = CachedBody::new(answer.body);
+        prepare(&asked, &body).await;
         return Ok(respond(
             &asked,
             &body,
@@ -70,6 +71,7 @@ pub async fn forward(
     if let Some(target) = request.uri().path_and_query() {
         cache.remember(target.as_str(), plan.class, &lookup, &body);
     }
+    prepare(&asked, &body).await;
     Ok(respond(
         &asked,
         &body,

@@ -9,6 +9,9 @@ use sha2::{Digest, Sha256};
 
 /// Bodies smaller than this go out uncompressed: the headers would cost more than the saving.
 const MIN_COMPRESS_BYTES: usize = 512;
+/// Bodies up to this size are compressed inline (well under a millisecond); larger ones on the blocking pool,
+/// where brotli of a large events page cannot stall the worker's other connections.
+pub const INLINE_COMPRESS_BYTES: usize = 64 << 10;
 
 /// A content coding the gateway can answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,12 +114,12 @@ impl CachedBody {
     }
 
     /// The body in `encoding`, compressing on first use only; small bodies stay uncompressed.
-    /// Returns the coding actually used.
+    /// Returns the coding actually used. Call [`Self::prepare`] first on a worker: it moves large compressions
+    /// off it, after which this only clones the stored form.
     pub fn encoded(&self, encoding: Encoding) -> (Encoding, Bytes) {
-        let compressed = match encoding {
-            Encoding::Identity => None,
-            Encoding::Gzip => self.gzip.get_or_init(|| self.compress(gzip)).clone(),
-            Encoding::Brotli => self.brotli.get_or_init(|| self.compress(brotli)).clone(),
+        let compressed = match self.form(encoding) {
+            None => None,
+            Some((slot, with)) => slot.get_or_init(|| compress(&self.bytes, with)).clone(),
         };
         match compressed {
             Some(bytes) => (encoding, bytes),
@@ -124,12 +127,48 @@ impl CachedBody {
         }
     }
 
-    fn compress(&self, with: fn(&[u8]) -> std::io::Result<Vec<u8>>) -> Option<Bytes> {
-        if self.bytes.len() < MIN_COMPRESS_BYTES {
-            return None;
+    /// Whether [`Self::encoded`] answers without heavy work: identity, a small body, or a form already made.
+    pub fn is_ready(&self, encoding: Encoding) -> bool {
+        match self.form(encoding) {
+            None => true,
+            Some((slot, _)) => self.bytes.len() <= INLINE_COMPRESS_BYTES || slot.get().is_some(),
         }
-        with(&self.bytes).ok().map(Bytes::from)
     }
+
+    /// Makes the `encoding` form of a large body on the blocking pool, once; at once when it is ready.
+    pub async fn prepare(&self, encoding: Encoding) {
+        if self.is_ready(encoding) {
+            return;
+        }
+        let Some((slot, with)) = self.form(encoding) else {
+            return;
+        };
+        // A clone of `Bytes` shares the buffer; the closure must own what it reads.
+        let bytes = self.bytes.clone();
+        if let Ok(compressed) = tokio::task::spawn_blocking(move || compress(&bytes, with)).await {
+            // Two first callers may both compress; the first to finish is kept, and both forms are equal.
+            let _ = slot.set(compressed);
+        }
+    }
+
+    /// Where the `encoding` form is kept and how it is made; none for identity.
+    fn form(&self, encoding: Encoding) -> Option<(&OnceLock<Option<Bytes>>, Compressor)> {
+        match encoding {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some((&self.gzip, gzip)),
+            Encoding::Brotli => Some((&self.brotli, brotli)),
+        }
+    }
+}
+
+type Compressor = fn(&[u8]) -> std::io::Result<Vec<u8>>;
+
+/// The compressed form of `bytes`, or none when it is too small to be worth it (or compression failed).
+fn compress(bytes: &[u8], with: Compressor) -> Option<Bytes> {
+    if bytes.len() < MIN_COMPRESS_BYTES {
+        return None;
+    }
+    with(bytes).ok().map(Bytes::from)
 }
 
 fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -180,6 +219,40 @@ mod tests {
             .unwrap();
         assert_eq!(plain, text);
         assert!(body.encoded(Encoding::Brotli).1.len() < text.len());
+    }
+
+    #[actix_web::test]
+    async fn a_large_body_is_compressed_off_the_worker_and_decompresses_to_itself() {
+        let item = "{\"id\":12345,\"type\":\"person\",\"at\":\"2026-01-01T00:00:00Z\"},";
+        let text = format!("{{\"code\":0,\"result\":[{}]}}", item.repeat(4000));
+        assert!(text.len() > INLINE_COMPRESS_BYTES);
+        let body = CachedBody::new(Bytes::from(text.clone()));
+        assert!(
+            !body.is_ready(Encoding::Brotli),
+            "a large form is made by prepare"
+        );
+        assert!(body.is_ready(Encoding::Identity));
+
+        body.prepare(Encoding::Brotli).await;
+
+        assert!(body.is_ready(Encoding::Brotli));
+        let (coding, br) = body.encoded(Encoding::Brotli);
+        assert_eq!(coding, Encoding::Brotli);
+        assert!(br.len() < text.len() / 10, "{} bytes", br.len());
+        let mut plain = String::new();
+        brotli::Decompressor::new(&br[..], 4096)
+            .read_to_string(&mut plain)
+            .unwrap();
+        assert_eq!(plain, text);
+        let (_, again) = body.encoded(Encoding::Brotli);
+        assert_eq!(br.as_ptr(), again.as_ptr(), "prepared once, then reused");
+    }
+
+    #[test]
+    fn small_bodies_are_ready_to_compress_inline() {
+        let body = CachedBody::new(Bytes::from("x".repeat(INLINE_COMPRESS_BYTES)));
+        assert!(body.is_ready(Encoding::Gzip));
+        assert!(body.is_ready(Encoding::Brotli));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
 use super::asked::Asked;
-use super::body::{CachedBody, Encoding};
+use super::body::{CachedBody, Encoding, INLINE_COMPRESS_BYTES};
 use super::entry::Entry;
 use super::freshness_fields::FreshnessFields;
 use super::status::Served;
@@ -19,6 +19,20 @@ pub const CACHE_STATUS: HeaderName = HeaderName::from_static("cache-status");
 const ACCEPT_ENCODING_VARIES: HeaderValue = HeaderValue::from_static("Accept-Encoding");
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+
+/// Makes, off the worker, the compressed form of `body` the caller accepts when it is large and not made yet;
+/// at once otherwise. Await it before [`respond`] on the async path.
+pub async fn prepare(asked: &Asked<'_>, body: &CachedBody) {
+    body.prepare(Encoding::negotiate(asked.accept_encoding))
+        .await;
+}
+
+/// Whether [`respond`] can answer `asked` from `body` with no heavy work: the front door steps aside when not.
+pub fn is_ready(asked: &Asked<'_>, body: &CachedBody) -> bool {
+    // The size first: most hits are small, and they need no negotiation here.
+    body.bytes().len() <= INLINE_COMPRESS_BYTES
+        || body.is_ready(Encoding::negotiate(asked.accept_encoding))
+}
 
 /// The answer, at `now`, for a body served from an entry (or, without one, a body that was not cached).
 pub fn respond(

@@ -3,32 +3,10 @@
 
 use std::time::Duration;
 
-use crate::settings::parse_duration;
-
-/// Reads a byte size: plain bytes (`67108864`) or with a unit (`64MiB`, `512KiB`, `1GiB`, `10MB`).
-pub fn parse_bytes(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a size; use bytes or a unit, such as 64MiB"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" => 1_000,
-        "kib" | "k" => 1 << 10,
-        "mb" => 1_000_000,
-        "mib" | "m" => 1 << 20,
-        "gb" => 1_000_000_000,
-        "gib" | "g" => 1 << 30,
-        other => return Err(format!("'{other}' is not a size unit; use KiB, MiB or GiB")),
-    };
-    number
-        .checked_mul(factor)
-        .ok_or_else(|| format!("'{text}' is too large"))
-}
+use crate::settings_values::{
+    count_in_range, duration_in_range, parse_bytes, parse_duration, Zero, MAX_CACHE_BYTES,
+    MIN_CACHE_BYTES,
+};
 
 /// Cache settings from flags and environment.
 #[derive(clap::Args, Debug, Clone)]
@@ -98,41 +76,31 @@ impl Default for CacheSettings {
 impl CacheArgs {
     /// Checks the values and names the setting at fault.
     pub fn validate(&self) -> Result<CacheSettings, String> {
-        for (name, value) in [
-            ("GATEWAY_DIMENSIONS_TTL", self.dimensions_ttl),
-            ("GATEWAY_TOTALS_TTL", self.totals_ttl),
-            ("GATEWAY_SETTLED_TTL", self.settled_ttl),
-        ] {
-            if value.is_zero() {
-                return Err(format!("{name} must be above 0"));
-            }
-        }
-        if self.cache_max_bytes < 1 << 20 {
-            return Err("GATEWAY_CACHE_MAX_BYTES must be at least 1MiB".into());
-        }
+        let positive = |name: &str, value| duration_in_range(name, value, Zero::Refused);
         Ok(CacheSettings {
-            dimensions_ttl: self.dimensions_ttl,
-            totals_ttl: self.totals_ttl,
-            settle_after: self.settle_after,
-            settled_ttl: self.settled_ttl,
-            stale_if_error: self.stale_if_error,
-            max_bytes: self.cache_max_bytes,
+            dimensions_ttl: positive("GATEWAY_DIMENSIONS_TTL", self.dimensions_ttl)?,
+            totals_ttl: positive("GATEWAY_TOTALS_TTL", self.totals_ttl)?,
+            settle_after: positive("GATEWAY_SETTLE_AFTER", self.settle_after)?,
+            settled_ttl: positive("GATEWAY_SETTLED_TTL", self.settled_ttl)?,
+            // Zero turns stale answers off.
+            stale_if_error: duration_in_range(
+                "GATEWAY_STALE_IF_ERROR",
+                self.stale_if_error,
+                Zero::Allowed,
+            )?,
+            max_bytes: count_in_range(
+                "GATEWAY_CACHE_MAX_BYTES",
+                self.cache_max_bytes,
+                MIN_CACHE_BYTES,
+                MAX_CACHE_BYTES,
+            )
+            .map_err(|_| {
+                format!(
+                    "GATEWAY_CACHE_MAX_BYTES must be from 1MiB to 1TiB, not {} bytes",
+                    self.cache_max_bytes
+                )
+            })?,
             warm_dimensions: self.warm_dimensions,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_accept_plain_bytes_and_units() {
-        assert_eq!(parse_bytes("1048576"), Ok(1 << 20));
-        assert_eq!(parse_bytes("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_bytes("512 KiB"), Ok(512 << 10));
-        assert_eq!(parse_bytes("10MB"), Ok(10_000_000));
-        assert!(parse_bytes("lots").is_err());
-        assert!(parse_bytes("5 parsecs").is_err());
     }
 }

@@ -149,15 +149,9 @@ impl Gate {
                         admin: entry.admin,
                     })
                 }
-                None => GatewayError::Unauthorized {
-                    msg: "the bearer token is not one this gateway knows".into(),
-                    challenge: CHALLENGE_INVALID,
-                },
+                None => GatewayError::token_unknown(CHALLENGE_INVALID),
             },
-            None => GatewayError::Unauthorized {
-                msg: "a token is required: send Authorization: Bearer <token>".into(),
-                challenge: CHALLENGE,
-            },
+            None => GatewayError::token_required(CHALLENGE),
         };
         // The token is never logged; the address says where to look.
         let from = CallerName::from(client_address(request, self.trust_forwarded));
@@ -187,10 +181,10 @@ impl Gate {
     fn check_size(&self, request: &impl Incoming) -> Result<(), GatewayError> {
         let query = request.query().len();
         if query > self.limits.max_query_bytes {
-            return Err(GatewayError::UriTooLong(format!(
-                "the query is {query} bytes; at most {} are accepted (GATEWAY_MAX_QUERY_BYTES)",
-                self.limits.max_query_bytes
-            )));
+            return Err(GatewayError::query_too_long(
+                query,
+                self.limits.max_query_bytes,
+            ));
         }
         let header_bytes: usize = request
             .head()
@@ -199,10 +193,10 @@ impl Gate {
             .map(|(name, value)| name.as_str().len() + value.len())
             .sum();
         if header_bytes > self.limits.max_header_bytes {
-            return Err(GatewayError::HeadersTooLarge(format!(
-                "the request headers are {header_bytes} bytes; at most {} are accepted (GATEWAY_MAX_HEADER_BYTES)",
-                self.limits.max_header_bytes
-            )));
+            return Err(GatewayError::headers_too_large(
+                header_bytes,
+                self.limits.max_header_bytes,
+            ));
         }
         Ok(())
     }
@@ -249,13 +243,7 @@ impl Gate {
                 "open".to_string()
             };
             record_rejection(&label, "rate_limited");
-            let error = GatewayError::TooManyRequests {
-                msg: format!(
-                    "caller '{}' is over its quota of {} requests a second (burst {}); retry after the Retry-After seconds",
-                    caller.name, quota.rps, quota.burst
-                ),
-                retry_after,
-            };
+            let error = GatewayError::over_quota(&caller.name, quota.rps, quota.burst, retry_after);
             return Admission::Refused(error, decision);
         }
         if is_under(request.path(), &[ADMIN_PREFIX]) && !caller.admin {

@@ -6,7 +6,10 @@ use std::time::Duration;
 use super::sources::TokenSources;
 use super::tokens::Tokens;
 use crate::secret::Secret;
-use crate::settings::parse_duration;
+use crate::settings_values::{
+    count_in_range, duration_in_range, parse_duration, rate_in_range, Zero, MAX_CALLER_RATE,
+    MAX_REQUEST_PART_BYTES,
+};
 
 /// Requests a second each token caller may make, unless its token or `GATEWAY_CALLER_RPS` says otherwise.
 /// A dashboard page of a few dozen tiles asks for each tile's data at once, and a few people may open it
@@ -97,9 +100,9 @@ pub struct CallerQuota {
 impl CallerQuota {
     /// Checks both numbers, naming `what` (a setting or a token entry) when one is wrong.
     pub fn new(rps: f64, burst: u32, what: &str) -> Result<Self, String> {
-        if !(rps.is_finite() && rps > 0.0) {
+        if !(rps.is_finite() && rps > 0.0 && rps <= MAX_CALLER_RATE) {
             return Err(format!(
-                "{what}: rps must be a number above 0 (e.g. 10 or 0.5), not {rps}"
+                "{what}: rps must be a number above 0 and at most {MAX_CALLER_RATE} (e.g. 10 or 0.5), not {rps}"
             ));
         }
         if burst == 0 {
@@ -133,12 +136,12 @@ impl CallerQuota {
         if rps.is_none() && burst.is_none() {
             return Ok(None);
         }
-        Self::new(
-            rps.unwrap_or(DEFAULT_CALLER_RPS),
-            burst.unwrap_or(DEFAULT_CALLER_BURST),
-            what,
-        )
-        .map(Some)
+        let max = MAX_CALLER_RATE;
+        let rps = rps.unwrap_or(DEFAULT_CALLER_RPS);
+        let rps = rate_in_range("GATEWAY_CALLER_RPS", rps, Zero::Refused, max)?;
+        let burst = burst.unwrap_or(DEFAULT_CALLER_BURST);
+        let burst = count_in_range("GATEWAY_CALLER_BURST", burst, 1, max as u64)?;
+        Self::new(rps, burst, what).map(Some)
     }
 }
 
@@ -191,14 +194,7 @@ impl CallerArgs {
         token_sources.read_at = token_sources.stamp();
         let tokens = token_sources.read()?;
         let cors_origins = super::cors::validate_origins(&self.cors_origins)?;
-        if self.max_query_bytes == 0 || self.max_header_bytes == 0 {
-            return Err(
-                "GATEWAY_MAX_QUERY_BYTES and GATEWAY_MAX_HEADER_BYTES must be above 0".into(),
-            );
-        }
-        if self.client_timeout.is_zero() {
-            return Err("GATEWAY_CLIENT_TIMEOUT must be above 0".into());
-        }
+        let part_bytes = |name: &str, value| count_in_range(name, value, 1, MAX_REQUEST_PART_BYTES);
         Ok(CallersSettings {
             tokens,
             token_sources,
@@ -206,10 +202,19 @@ impl CallerArgs {
             trust_forwarded: self.trust_forwarded,
             cors_origins,
             limits: RequestLimits {
-                max_query_bytes: self.max_query_bytes,
-                max_header_bytes: self.max_header_bytes,
-                client_timeout: self.client_timeout,
-                keep_alive: self.keep_alive,
+                max_query_bytes: part_bytes("GATEWAY_MAX_QUERY_BYTES", self.max_query_bytes)?,
+                max_header_bytes: part_bytes("GATEWAY_MAX_HEADER_BYTES", self.max_header_bytes)?,
+                client_timeout: duration_in_range(
+                    "GATEWAY_CLIENT_TIMEOUT",
+                    self.client_timeout,
+                    Zero::Refused,
+                )?,
+                // Zero turns keep-alive off.
+                keep_alive: duration_in_range(
+                    "GATEWAY_KEEP_ALIVE",
+                    self.keep_alive,
+                    Zero::Allowed,
+                )?,
             },
         })
     }

@@ -5,15 +5,18 @@ use std::net::TcpListener;
 use crate::callers::settings::CallerQuota;
 use crate::callers::CallersSettings;
 use crate::cli::DemoArgs;
+use crate::commands::simulate::simulator_rps_in_range;
 use crate::secret::Secret;
 use crate::settings::{BaseUrl, Settings, UpstreamSettings};
 use crate::simulator::{Simulator, SimulatorSettings};
 use crate::startup::Application;
+use crate::upstream::settings::upstream_rps_in_range;
 
 /// Starts both, prints where to look, and serves until interrupted.
 pub async fn run(args: DemoArgs) -> Result<(), String> {
+    let upstream_rps = upstream_rps_in_range(args.upstream_rps)?;
     let simulated = SimulatorSettings {
-        requests_per_second: args.simulator_rps,
+        requests_per_second: simulator_rps_in_range(args.simulator_rps)?,
         ..SimulatorSettings::default()
     };
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
@@ -27,7 +30,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             api_secret: Secret::new(simulated.secret.expose()),
             base_url: BaseUrl::parse(&simulator.base_url())?,
             state_dir,
-            upstream_rps: args.upstream_rps,
+            upstream_rps,
             max_wait: std::time::Duration::from_secs(30),
             upstream_timeout: std::time::Duration::from_secs(10),
         },
@@ -36,7 +39,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             quota: CallerQuota::chosen(
                 args.caller_rps,
                 args.caller_burst,
-                "--caller-rps / --caller-burst",
+                "GATEWAY_CALLER_RPS / GATEWAY_CALLER_BURST",
             )?,
             ..CallersSettings::open()
         },

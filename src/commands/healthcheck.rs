@@ -3,11 +3,13 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::cli::HealthcheckArgs;
+use crate::settings_values::{duration_in_range, Zero};
 
 /// Succeeds when `/healthz` answers 200 within the timeout.
 pub async fn run(args: HealthcheckArgs) -> Result<(), String> {
+    let timeout = duration_in_range("--timeout", args.timeout, Zero::Refused)?;
     let url = format!("http://{}/healthz", local_address(args.listen));
-    let client = awc::Client::builder().timeout(args.timeout).finish();
+    let client = awc::Client::builder().timeout(timeout).finish();
     let response = client
         .get(url.as_str())
         .send()

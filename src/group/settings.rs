@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::cache::settings::parse_bytes;
+use crate::settings_values::parse_bytes;
 
 /// The key prefix when `GATEWAY_REDIS_PREFIX` is unset.
 pub const DEFAULT_PREFIX: &str = "camlytics-gateway";

@@ -1,5 +1,5 @@
 //! `GET /healthz` (the process serves) and `GET /readyz` (it can do its job: state dir writable, secret loaded,
-//! and the cloud accepted our signature recently, or on a probe).
+//! and the cloud accepted our signature recently, or on a probe). Each check is cheap or reused: `/readyz` is open.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -8,6 +8,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+use super::writable::{WritableCheck, RECHECK_AFTER};
 use crate::error::GatewayError;
 use crate::upstream::nonce::MAX_NONCE;
 use crate::upstream::{UpstreamClient, UpstreamRequest};
@@ -19,7 +20,7 @@ pub const PROBE_REUSE: Duration = Duration::from_secs(30);
 
 /// Readiness state shared by all workers: where the nonce state lives, and the last probe.
 pub struct Readiness {
-    state_dir: PathBuf,
+    state_dir: WritableCheck,
     secret_loaded: bool,
     last_probe: Mutex<Option<(Instant, Result<(), String>)>>,
 }
@@ -28,7 +29,7 @@ impl Readiness {
     /// Readiness for a gateway whose nonce state is in `state_dir`.
     pub fn new(state_dir: PathBuf, secret_loaded: bool) -> Self {
         Self {
-            state_dir,
+            state_dir: WritableCheck::new(state_dir, RECHECK_AFTER),
             secret_loaded,
             last_probe: Mutex::new(None),
         }
@@ -93,7 +94,10 @@ pub async fn readyz(request: HttpRequest) -> Result<HttpResponse, GatewayError> 
                 .into(),
         ));
     }
-    state_dir_writable(&readiness.state_dir)
+    readiness
+        .state_dir
+        .check()
+        .await
         .map_err(|e| not_ready(format!("GATEWAY_STATE_DIR is not writable: {e}")))?;
     let recent = upstream
         .shared()
@@ -135,10 +139,4 @@ async fn probe(readiness: &Readiness, upstream: &UpstreamClient) -> Result<(), S
         .map_err(|e| format!("the cloud did not accept a signed probe: {e}"));
     *last = Some((Instant::now(), result.clone()));
     result
-}
-
-fn state_dir_writable(dir: &std::path::Path) -> std::io::Result<()> {
-    let probe = dir.join(".readyz-probe");
-    std::fs::write(&probe, b"ok")?;
-    std::fs::remove_file(probe)
 }

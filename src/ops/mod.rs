@@ -5,6 +5,7 @@ pub mod health;
 pub mod logging;
 pub mod metrics;
 pub mod shutdown;
+pub mod writable;
 
 /// Registers `/healthz`, `/readyz` and `/metrics`, collecting their OpenAPI paths as it goes.
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {

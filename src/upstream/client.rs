@@ -148,13 +148,8 @@ impl UpstreamClient {
         } else {
             lane.enter(&request.caller, deadline).await
         };
-        let turn = turn.map_err(|full| GatewayError::Unavailable {
-            msg: format!(
-                "the upstream lane is full: the cloud takes {} calls a second for this key and a turn would come after GATEWAY_MAX_WAIT ({}s)",
-                settings.upstream_rps,
-                settings.max_wait.as_secs_f64()
-            ),
-            retry_after: full.retry_after,
+        let turn = turn.map_err(|full| {
+            GatewayError::lane_full(settings.upstream_rps, settings.max_wait, full.retry_after)
         })?;
         metrics::histogram!("gateway_lane_wait_seconds").record(asked.elapsed().as_secs_f64());
         Ok(turn)
@@ -226,10 +221,9 @@ impl UpstreamClient {
         match tokio::time::timeout(settings.upstream_timeout, exchange).await {
             Ok(Ok((status, headers, body))) => classify(status, &headers, body),
             Ok(Err(error)) => Classified::Failed(error),
-            Err(_) => Classified::Failed(GatewayError::GatewayTimeout(format!(
-                "the cloud did not answer within GATEWAY_UPSTREAM_TIMEOUT ({}s)",
-                settings.upstream_timeout.as_secs_f64()
-            ))),
+            Err(_) => {
+                Classified::Failed(GatewayError::upstream_timed_out(settings.upstream_timeout))
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod lane;
 pub mod lane_trait;
 pub mod nonce;
 pub mod response;
+pub mod settings;
 pub mod shared;
 pub mod signing;
 pub mod target;

@@ -208,3 +208,32 @@ async fn the_healthcheck_command_passes_on_a_live_gateway_and_fails_otherwise() 
     let (code, _) = run_binary_beside(&["healthcheck"], &[("GATEWAY_LISTEN", dead.as_str())]).await;
     assert_ne!(code, 0);
 }
+
+#[actix_web::test]
+async fn a_thousand_readiness_polls_write_the_state_dir_only_every_few_seconds() {
+    let app = spawn_app().await;
+    let url = format!("{}/readyz", app.origin());
+    // The first poll probes the cloud, which may reserve nonces on disk; count from after it.
+    assert_eq!(app.get_url(&url, &[]).await.status, 200);
+    let modified = || {
+        std::fs::metadata(app.state_dir.path())
+            .and_then(|m| m.modified())
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    let mut seen = modified();
+    let mut changes = 0;
+
+    for _ in 0..1000 {
+        assert_eq!(app.get_url(&url, &[]).await.status, 200);
+        let now = modified();
+        if now != seen {
+            changes += 1;
+            seen = now;
+        }
+    }
+
+    // One write (a create and a remove) per 5 s at most; each changes the directory's mtime.
+    let allowed = 1 + started.elapsed().as_secs() / 5;
+    assert!(changes <= 2 * allowed, "{changes} directory changes");
+}
