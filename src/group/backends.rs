@@ -46,6 +46,16 @@ impl Backends {
         ));
         // Stops by itself when the allocator is dropped.
         nonces.spawn_mark_publisher();
+        // A new (or emptied) group gathers its members' marks for a few seconds before its first call: start
+        // that now rather than on the first caller's time. A failure here is retried by the first call.
+        tokio::spawn({
+            let nonces = nonces.clone();
+            async move {
+                if let Err(e) = nonces.ensure_seeded().await {
+                    log::warn!("the group's nonce counter is not seeded yet: {e}");
+                }
+            }
+        });
         let fence = FenceCell::default();
         let timing = LaneTiming {
             interval: Duration::from_secs_f64(1.0 / upstream.upstream_rps),

@@ -1,7 +1,12 @@
-//! Several gateways on one key: the group's pieces against a real redis-server.
+//! Several gateways on one key: the group's pieces against a real redis-server, and real gateway processes.
 
 mod connection;
+mod fairness;
+mod holder_killed;
 mod lease;
+mod load;
+mod members;
 mod nonce;
+mod redis_faults;
 mod redis_server;
 mod second_level;
