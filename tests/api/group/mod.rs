@@ -3,6 +3,7 @@
 mod connection;
 mod fairness;
 mod holder_killed;
+mod lane;
 mod lease;
 mod load;
 mod members;
@@ -10,3 +11,4 @@ mod nonce;
 mod redis_faults;
 mod redis_server;
 mod second_level;
+mod settings;
