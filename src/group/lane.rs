@@ -6,7 +6,7 @@
 //! script tells each ticket how long to sleep (until the pace allows, for the head; about when it could be the
 //! head, for the others), so the idle lane costs a poll every few tens of milliseconds at most.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,7 +15,8 @@ use tokio::time::Instant;
 
 use super::connection::{GroupConnection, GroupError};
 use super::keys::GroupKeys;
-use super::lane_scripts::{BACKGROUND_TAG, ENQUEUE, LEAVE, PAUSE, TRY_ACQUIRE};
+use super::lane_scripts::{BACKGROUND_TAG, ENQUEUE, PAUSE, TRY_ACQUIRE};
+use super::lane_ticket::{LaneKeys, Ticket};
 use super::lane_turn::{FenceCell, GroupTurn};
 use super::nonce::GroupNonceAllocator;
 use crate::upstream::lane::{LaneFull, MAX_PAUSE};
@@ -39,30 +40,6 @@ pub struct LaneTiming {
     pub lease_ttl: Duration,
 }
 
-/// The Redis keys of the lane.
-struct LaneKeys {
-    queue: String,
-    expiries: String,
-    state: String,
-    last_tags: String,
-    lease: String,
-    nonce: String,
-}
-
-impl LaneKeys {
-    fn new(keys: &GroupKeys) -> Self {
-        let base = keys.base();
-        Self {
-            queue: format!("{base}:lane:queue"),
-            expiries: format!("{base}:lane:expiries"),
-            state: format!("{base}:lane:state"),
-            last_tags: format!("{base}:lane:last-tags"),
-            lease: keys.lease(),
-            nonce: keys.nonce(),
-        }
-    }
-}
-
 /// The lane shared by a group of gateways through Redis.
 pub struct GroupLane {
     connection: GroupConnection,
@@ -72,6 +49,8 @@ pub struct GroupLane {
     gateway_id: String,
     timing: LaneTiming,
     taken: AtomicU64,
+    /// Whether the last attempt met an unreachable Redis: logged when that starts and ends, not per call.
+    refusing: AtomicBool,
 }
 
 impl GroupLane {
@@ -93,6 +72,7 @@ impl GroupLane {
             gateway_id: gateway_id.into(),
             timing,
             taken: AtomicU64::new(0),
+            refusing: AtomicBool::new(false),
         }
     }
 
@@ -118,7 +98,7 @@ impl GroupLane {
                         .key(&self.keys.last_tags)
                         .key(&self.keys.lease)
                         .key(&self.keys.nonce)
-                        .arg(&ticket.name)
+                        .arg(ticket.name())
                         .arg(caller)
                         .arg(&token)
                         .arg(millis(self.timing.lease_ttl))
@@ -132,6 +112,9 @@ impl GroupLane {
             match answer {
                 Ok((1, fence)) => {
                     ticket.granted();
+                    if self.refusing.swap(false, Ordering::Relaxed) {
+                        log::info!("group coordination is back: calls to the cloud go again");
+                    }
                     metrics::histogram!("gateway_group_lease_wait_seconds")
                         .record(asked.elapsed().as_secs_f64());
                     return Ok(GroupTurn::new(
@@ -161,9 +144,9 @@ impl GroupLane {
                     self.nonces
                         .ensure_seeded()
                         .await
-                        .map_err(|e| coordination_unavailable(&e.to_string()))?;
+                        .map_err(|e| self.coordination_unavailable(&e.to_string()))?;
                 }
-                Err(e) => return Err(coordination_unavailable(&e.to_string())),
+                Err(e) => return Err(self.coordination_unavailable(&e.to_string())),
             }
         }
     }
@@ -186,12 +169,28 @@ impl GroupLane {
                     .arg(BACKGROUND_TAG),
             )
             .await
-            .map_err(|e| coordination_unavailable(&e.to_string()))?;
-        Ok(Ticket {
+            .map_err(|e| self.coordination_unavailable(&e.to_string()))?;
+        Ok(Ticket::new(
             name,
-            connection: Some(self.connection.clone()),
-            keys: self.keys.clone(),
-        })
+            self.connection.clone(),
+            self.keys.clone(),
+        ))
+    }
+
+    /// A refusal because Redis cannot be asked: never a call without the lease. Logged when refusals start;
+    /// counted always.
+    fn coordination_unavailable(&self, detail: &str) -> LaneFull {
+        metrics::counter!("gateway_group_lane_refusals_total", "reason" => "coordination")
+            .increment(1);
+        if !self.refusing.swap(true, Ordering::Relaxed) {
+            log::warn!("the group lane refuses calls until Redis answers again: {detail}");
+        }
+        LaneFull {
+            retry_after: COORDINATION_RETRY,
+            reason: Some(format!(
+                "{detail}; no call goes to the cloud without the group's lease (cached answers are still served)"
+            )),
+        }
     }
 
     /// A lease token no other take has: this gateway, a count and the time.
@@ -239,59 +238,11 @@ impl UpstreamLane for GroupLane {
     }
 }
 
-/// A ticket in the waiting room; dropped before it is granted (the caller gave up or disconnected), it leaves.
-struct Ticket {
-    name: String,
-    /// `None` once granted or replaced: nothing to remove.
-    connection: Option<GroupConnection>,
-    keys: Arc<LaneKeys>,
-}
-
-impl Ticket {
-    fn granted(&mut self) {
-        self.connection = None;
-    }
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        let Some(connection) = self.connection.take() else {
-            return;
-        };
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            // No runtime: the ticket expires by itself.
-            return;
-        };
-        let (keys, name) = (self.keys.clone(), std::mem::take(&mut self.name));
-        runtime.spawn(async move {
-            // A failure leaves the ticket to expire after TICKET_TTL.
-            let _ = connection
-                .invoke::<i64>(
-                    "lane_leave",
-                    LEAVE.key(&keys.queue).key(&keys.expiries).arg(name),
-                )
-                .await;
-        });
-    }
-}
-
 /// A refusal because no turn comes in time.
 fn full(retry_after: Duration) -> LaneFull {
     LaneFull {
         retry_after,
         reason: None,
-    }
-}
-
-/// A refusal because Redis cannot be asked: never a call without the lease.
-fn coordination_unavailable(detail: &str) -> LaneFull {
-    metrics::counter!("gateway_group_lane_refusals_total", "reason" => "coordination").increment(1);
-    log::warn!("the group lane refuses a call: {detail}");
-    LaneFull {
-        retry_after: COORDINATION_RETRY,
-        reason: Some(format!(
-            "{detail}; no call goes to the cloud without the group's lease (cached answers are still served)"
-        )),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod connection;
 pub mod keys;
 pub mod lane;
 mod lane_scripts;
+mod lane_ticket;
 pub mod lane_turn;
 pub mod lease;
 pub mod nonce;
