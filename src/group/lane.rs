@@ -25,7 +25,7 @@ use crate::upstream::lane_trait::{Turn, UpstreamLane};
 /// How long a ticket lives without its gateway polling: a killed gateway's tickets vanish after this.
 const TICKET_TTL: Duration = Duration::from_secs(2);
 /// The shortest and longest sleep between polls; the longest stays well below [`TICKET_TTL`].
-const SHORTEST_POLL: Duration = Duration::from_millis(10);
+const SHORTEST_POLL: Duration = Duration::from_millis(20);
 const LONGEST_POLL: Duration = Duration::from_millis(250);
 /// `Retry-After` when Redis cannot be reached: long enough not to hammer, short enough to come back soon.
 const COORDINATION_RETRY: Duration = Duration::from_secs(2);
