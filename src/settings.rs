@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 
 use crate::callers::{CallerArgs, CallersSettings};
+use crate::group::settings::GroupSettings;
+use crate::secret::Secret;
 /// The value parsers, re-exported for the command line.
 pub use crate::settings_values::parse_duration;
 /// The upstream settings live with the upstream; re-exported for the commands and tests that compose them.
@@ -25,6 +27,42 @@ pub struct ServeArgs {
     /// Who may call, and how much.
     #[command(flatten)]
     pub callers: CallerArgs,
+    /// Several gateways on one key: the group's Redis.
+    #[command(flatten)]
+    pub group: GroupArgs,
+}
+
+/// Settings of a group of gateways sharing one key through Redis; all unset: a gateway alone on its key.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GroupArgs {
+    /// Redis that coordinates every gateway on this API key (redis:// or rediss://, password and database in
+    /// the URL). Unset: this gateway is alone on its key. Never printed.
+    #[arg(long, env = "GATEWAY_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<Secret>,
+
+    /// The first part of every Redis key the group writes (default camlytics-gateway); used only with a Redis URL.
+    #[arg(long, env = "GATEWAY_REDIS_PREFIX")]
+    pub redis_prefix: Option<String>,
+
+    /// Bound of the second cache level kept in Redis (e.g. 64MiB; default 64MiB); answers over 1/64 of it are
+    /// not shared. Used only with a Redis URL.
+    #[arg(long, env = "GATEWAY_REDIS_CACHE_MAX_BYTES")]
+    pub redis_cache_max_bytes: Option<String>,
+}
+
+impl GroupArgs {
+    /// The group's settings, or `None` when no Redis URL is set (prefix and bound alone are then unused).
+    pub fn validate(&self) -> Result<Option<GroupSettings>, String> {
+        let Some(url) = &self.redis_url else {
+            return Ok(None);
+        };
+        GroupSettings::from_values(
+            url.expose(),
+            self.redis_prefix.as_deref(),
+            self.redis_cache_max_bytes.as_deref(),
+        )
+        .map(Some)
+    }
 }
 
 /// Validated settings of the whole gateway.

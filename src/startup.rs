@@ -85,8 +85,11 @@ impl Application {
             .map_err(|e| format!("the listener has no address: {e}"))?
             .port();
         // Built once, outside the factory: every worker shares one lane and one nonce allocator.
-        let upstream =
-            Upstream::with_lane(settings.upstream.clone(), backends.nonces, backends.lane);
+        let upstream = Upstream::with_lane(
+            settings.upstream.clone(),
+            backends.nonces,
+            backends.lane.clone(),
+        );
         let cache = ResponseCache::with_second_level(settings.cache.clone(), backends.second_level);
         let shared = upstream.clone();
         let shared_cache = web::Data::from(cache.clone());
@@ -97,10 +100,13 @@ impl Application {
         let upkeep =
             callers::upkeep::Upkeep::new(gate_layer.clone(), settings.callers.token_sources);
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
-        let readiness = web::Data::new(Readiness::new(
-            settings.upstream.state_dir.clone(),
-            !settings.upstream.api_secret.expose().is_empty(),
-        ));
+        let readiness = web::Data::new(
+            Readiness::new(
+                settings.upstream.state_dir.clone(),
+                !settings.upstream.api_secret.expose().is_empty(),
+            )
+            .with_lane(backends.lane.clone()),
+        );
         let server = HttpServer::new(move || {
             let app = App::new()
                 .wrap(callers::GateLayer::new(gate_layer.clone()))

@@ -1,13 +1,17 @@
-//! Several gateways on one API key, coordinated through Redis: the group's nonce counter, the shared second
-//! cache level, and (later) the group lane. Everything here implements a trait defined below it
-//! (`upstream::nonce::NonceAllocator`, `cache::second_level::SecondLevel`) and is chosen in `startup`.
-//!
-//! Preview: the pieces exist and are tested against a real Redis, but nothing wires them in yet, so a group
-//! of gateways is not usable: until the group lane is wired, gateways must not share a key.
+//! Several gateways on one API key, coordinated through Redis: the group lane (a lease with fencing, the group's
+//! pace, fair turns across gateways), the group's nonce counter, and the shared second cache level. Everything
+//! here implements a trait defined below it (`upstream::lane_trait::UpstreamLane`,
+//! `upstream::nonce::NonceAllocator`, `cache::second_level::SecondLevel`) and is chosen in `startup` when
+//! `GATEWAY_REDIS_URL` is set ([`crate::startup::Backends::group`]).
 
 mod answer_codec;
+pub mod backends;
 pub mod connection;
 pub mod keys;
+pub mod lane;
+mod lane_scripts;
+mod lane_ticket;
+pub mod lane_turn;
 pub mod lease;
 pub mod nonce;
 mod nonce_scripts;

@@ -91,12 +91,12 @@ impl GroupNonceAllocator {
                     return Err(NonceError::Exhausted)
                 }
                 Err(GroupError::Refused(code)) if code == "GW_FENCED" => {
-                    return Err(NonceError::Storage(
-                        "this gateway's lease expired and another gateway took it: no nonce under the old lease"
+                    return Err(NonceError::Unavailable(
+                        "group coordination: this gateway's lease expired and another gateway took it: no nonce under the old lease"
                             .into(),
                     ))
                 }
-                Err(e) => return Err(NonceError::Storage(e.to_string())),
+                Err(e) => return Err(unavailable(e)),
             }
         }
     }
@@ -137,13 +137,13 @@ impl GroupNonceAllocator {
                         .arg(self.gathering.gather.as_millis() as u64),
                 )
                 .await
-                .map_err(|e| NonceError::Storage(e.to_string()))?;
+                .map_err(unavailable)?;
             if seeded == 1 {
                 return Ok(());
             }
             let wait = Duration::from_millis(wait_ms.max(1));
             if Instant::now() + wait > deadline {
-                return Err(NonceError::Storage(
+                return Err(NonceError::Unavailable(
                     "group coordination is unavailable: the group nonce counter is being re-seeded"
                         .into(),
                 ));
@@ -202,10 +202,15 @@ impl NonceAllocator for GroupNonceAllocator {
             )
             .await
             .map(|_| ())
-            .map_err(|e| NonceError::Storage(e.to_string()))
+            .map_err(unavailable)
     }
 
     fn last(&self) -> i64 {
         self.local.last()
     }
+}
+
+/// A fault of Redis is no fault of the nonce: the call may be tried again once the group is reachable.
+fn unavailable(error: GroupError) -> NonceError {
+    NonceError::Unavailable(error.to_string())
 }

@@ -2,6 +2,7 @@
 //! and the cloud accepted our signature recently, or on a probe). Each check is cheap or reused: `/readyz` is open.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
@@ -10,6 +11,7 @@ use tokio::sync::Mutex;
 
 use super::writable::{WritableCheck, RECHECK_AFTER};
 use crate::error::GatewayError;
+use crate::upstream::lane_trait::UpstreamLane;
 use crate::upstream::nonce::MAX_NONCE;
 use crate::upstream::{UpstreamClient, UpstreamRequest};
 
@@ -23,6 +25,8 @@ pub struct Readiness {
     state_dir: WritableCheck,
     secret_loaded: bool,
     last_probe: Mutex<Option<(Instant, Result<(), String>)>>,
+    /// The lane whose coordinator (a group's Redis) must answer; `None`: nothing to coordinate with.
+    lane: Option<Arc<dyn UpstreamLane>>,
 }
 
 impl Readiness {
@@ -32,7 +36,14 @@ impl Readiness {
             state_dir: WritableCheck::new(state_dir, RECHECK_AFTER),
             secret_loaded,
             last_probe: Mutex::new(None),
+            lane: None,
         }
+    }
+
+    /// Also requires `lane`'s coordinator to answer (a group of gateways: its Redis).
+    pub fn with_lane(mut self, lane: Arc<dyn UpstreamLane>) -> Self {
+        self.lane = Some(lane);
+        self
     }
 }
 
@@ -64,8 +75,9 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: 200 when the gateway can serve; 503 with the reason when not.
 ///
-/// Ready means: the secret is loaded, the state directory is writable, and the cloud accepted the gateway's
-/// signature in the last 5 minutes or on a probe (one signed call, its result reused for 30 s).
+/// Ready means: the secret is loaded, the state directory is writable, the group's Redis answers (with several
+/// gateways on one key), and the cloud accepted the gateway's signature in the last 5 minutes or on a probe (one
+/// signed call, its result reused for 30 s).
 #[utoipa::path(
     operation_id = "readyz",
     tag = "Operations",
@@ -99,6 +111,13 @@ pub async fn readyz(request: HttpRequest) -> Result<HttpResponse, GatewayError> 
         .check()
         .await
         .map_err(|e| not_ready(format!("GATEWAY_STATE_DIR is not writable: {e}")))?;
+    if let Some(lane) = &readiness.lane {
+        lane.coordination().await.map_err(|e| {
+            metrics::counter!("gateway_readiness_failures_total", "reason" => "coordination")
+                .increment(1);
+            not_ready(format!("{e}; calls that must reach the cloud are refused"))
+        })?;
+    }
     let recent = upstream
         .shared()
         .last_success()

@@ -82,6 +82,37 @@ fn describe() {
         "Calls waiting for the upstream lane, by caller."
     );
     describe_gauge!("gateway_nonce_current", "The last nonce handed out.");
+    describe_histogram!(
+        "gateway_group_lease_wait_seconds",
+        Unit::Seconds,
+        "Time calls waited for the group lane's lease (several gateways on one key)."
+    );
+    describe_histogram!(
+        "gateway_group_lease_hold_seconds",
+        Unit::Seconds,
+        "Time this gateway held the group lane's lease: take the nonce, sign, send, read the answer."
+    );
+    describe_counter!(
+        "gateway_group_lane_refusals_total",
+        "Calls the group lane refused without a lease, by reason (coordination: Redis unreachable)."
+    );
+    describe_counter!(
+        "gateway_group_redis_errors_total",
+        "Calls to the group's Redis that failed or timed out, by operation."
+    );
+    describe_histogram!(
+        "gateway_group_redis_seconds",
+        Unit::Seconds,
+        "Time each call to the group's Redis took, by operation."
+    );
+    describe_gauge!(
+        "gateway_group_pace_calls_per_second",
+        "The group's pace: call starts a second for the whole group of gateways on the key."
+    );
+    describe_counter!(
+        "gateway_readiness_failures_total",
+        "Readiness checks answered 503 because the group's Redis could not be reached (reason=coordination)."
+    );
     describe_gauge!(
         "gateway_nonce_remaining",
         "Nonces left before 2^31-1, the cloud's int32 limit."

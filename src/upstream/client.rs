@@ -23,6 +23,8 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 const NONCE_RETRIES: u32 = 2;
 /// Most sends for one caller, whatever the cloud answers.
 const MAX_ATTEMPTS: u32 = 6;
+/// `Retry-After` when the nonce's coordinator (a group's Redis) cannot hand one out.
+const NONCE_RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// Something that gets answers from the cloud: the per-worker [`UpstreamClient`], or a stand-in in tests.
 /// Futures need not be `Send`: awc's client lives on one worker thread.
@@ -148,8 +150,14 @@ impl UpstreamClient {
         } else {
             lane.enter(&request.caller, deadline).await
         };
-        let turn = turn.map_err(|full| {
-            GatewayError::lane_full(settings.upstream_rps, settings.max_wait, full.retry_after)
+        let turn = turn.map_err(|full| match full.reason {
+            Some(reason) => GatewayError::Unavailable {
+                msg: reason,
+                retry_after: full.retry_after,
+            },
+            None => {
+                GatewayError::lane_full(settings.upstream_rps, settings.max_wait, full.retry_after)
+            }
         })?;
         metrics::histogram!("gateway_lane_wait_seconds").record(asked.elapsed().as_secs_f64());
         Ok(turn)
@@ -249,6 +257,14 @@ impl UpstreamClient {
 }
 
 fn nonce_failure(error: NonceError) -> GatewayError {
+    if let NonceError::Unavailable(msg) = error {
+        // The coordinator will be back: a 503 the caller may retry, not a gateway out of service.
+        log::warn!("{msg}");
+        return GatewayError::Unavailable {
+            msg,
+            retry_after: NONCE_RETRY_AFTER,
+        };
+    }
     log::error!("{error}");
     GatewayError::OutOfService(error.to_string())
 }

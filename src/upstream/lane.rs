@@ -21,6 +21,8 @@ pub const MAX_PAUSE: Duration = Duration::from_secs(86_400);
 pub struct LaneFull {
     /// When a turn might be had, for `Retry-After`.
     pub retry_after: Duration,
+    /// Why, when it is not a full lane (a group lane whose coordinator cannot be reached); for the caller's `msg`.
+    pub reason: Option<String>,
 }
 
 struct Waiter {
@@ -135,13 +137,17 @@ impl Lane {
                 let mut state = self.lock();
                 if remove_waiter(&mut state, id) {
                     let retry_after = self.estimated_wait(&state, state.waiting + 1);
-                    Err(LaneFull { retry_after })
+                    Err(LaneFull {
+                        retry_after,
+                        reason: None,
+                    })
                 } else {
                     // The turn reached us just as we gave up: pass it on.
                     drop(state);
                     drop(self.turn());
                     Err(LaneFull {
                         retry_after: self.interval,
+                        reason: None,
                     })
                 }
             }
@@ -168,6 +174,7 @@ impl Lane {
         if Instant::now() + estimate > deadline {
             return Err(LaneFull {
                 retry_after: estimate,
+                reason: None,
             });
         }
         state.waiting += 1;
@@ -192,7 +199,10 @@ impl Lane {
         };
         if start > deadline {
             let retry_after = start.saturating_duration_since(Instant::now());
-            return Err(LaneFull { retry_after });
+            return Err(LaneFull {
+                retry_after,
+                reason: None,
+            });
         }
         tokio::time::sleep_until(start).await;
         let mut state = self.lock();

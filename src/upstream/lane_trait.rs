@@ -22,6 +22,10 @@ pub trait UpstreamLane: Send + Sync {
     async fn enter_background(&self, deadline: Instant) -> Result<Box<dyn Turn>, LaneFull>;
     /// Holds every call back for `wait` (the cloud's `Retry-After`).
     fn pause_for(&self, wait: Duration);
+    /// Whether the lane's coordinator (a group's Redis) answers, for readiness; an in-process lane always does.
+    async fn coordination(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -60,6 +64,7 @@ mod tests {
         async fn enter(&self, _: &str, _: Instant) -> Result<Box<dyn Turn>, LaneFull> {
             Err(LaneFull {
                 retry_after: Duration::from_secs(7),
+                reason: None,
             })
         }
 

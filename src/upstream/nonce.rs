@@ -32,6 +32,9 @@ pub enum NonceError {
     /// The high-water mark could not be made durable, so the nonce is not used.
     #[error("the nonce state could not be saved: {0}")]
     Storage(String),
+    /// The nonce's coordinator (a group's Redis) cannot hand one out now; the call may be tried again later.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// Hands out nonces for one API key. Implementations must never return a value twice or a lower value

@@ -1,7 +1,14 @@
-//! Several gateways on one key: the group's pieces against a real redis-server.
+//! Several gateways on one key: the group's pieces against a real redis-server, and real gateway processes.
 
 mod connection;
+mod fairness;
+mod holder_killed;
+mod lane;
 mod lease;
+mod load;
+mod members;
 mod nonce;
+mod redis_faults;
 mod redis_server;
 mod second_level;
+mod settings;
