@@ -29,7 +29,9 @@ use self::body::CachedBody;
 use self::entry::Entry;
 use self::hot::{HotAnswer, HotAnswers};
 use self::policy::{Class, Plan};
-use self::second_level::{NoSecondLevel, SecondLevel, SharedAnswer};
+use self::second_level::{
+    Claim, ClaimToken, NoSecondLevel, SecondLevel, SharedAnswer, SharedFailure, Waited,
+};
 use self::settings::CacheSettings;
 use self::status::Served;
 use crate::error::GatewayError;
@@ -310,13 +312,18 @@ impl ResponseCache {
             .get(&plan.key)
             .await
             .filter(|a| a.is_fresh(now))?;
-        Some(Arc::new(Entry::fetched_ago(
+        Some(self.entry_of(plan, &shared))
+    }
+
+    /// An entry for a shared answer, of the age it has now.
+    fn entry_of(&self, plan: &Plan, shared: &SharedAnswer) -> Arc<Entry> {
+        Arc::new(Entry::fetched_ago(
             shared.body.clone(),
-            shared.age(now),
+            shared.age(std::time::SystemTime::now()),
             shared.fresh_for,
             self.settings.stale_if_error,
             plan.class == Class::Dimensions,
-        )))
+        ))
     }
 
     /// Offers a fresh answer from the cloud to the other gateways of the group.
@@ -331,8 +338,8 @@ impl ResponseCache {
             .await;
     }
 
-    /// Takes the answer for `plan` from the second level (when `source` allows) or else from the cloud,
-    /// offering the latter to the group, and puts it in the cache under `plan`'s key.
+    /// Takes the answer for `plan` from the group (when `source` allows) or else from the cloud, and puts it in
+    /// the cache under `plan`'s key.
     async fn fetch_and_store(
         &self,
         plan: &Plan,
@@ -340,28 +347,90 @@ impl ResponseCache {
         source: Source,
         upstream: &impl Fetch,
     ) -> Result<Arc<Entry>, GatewayError> {
-        let shared = match source.shared {
-            true => self.shared_entry(plan).await,
-            false => None,
-        };
-        let entry = match shared {
-            Some(entry) => entry,
-            None => {
-                let answer = upstream.fetch(request).await?;
-                self.share(plan, &answer.body).await;
-                Arc::new(Entry::new(
-                    answer.body,
-                    plan.fresh_for,
-                    self.settings.stale_if_error,
-                    plan.class == Class::Dimensions,
-                ))
-            }
+        let entry = match source.shared {
+            true => self.fetch_for_group(plan, request, upstream).await?,
+            false => self.fetch_from_cloud(plan, request, upstream).await?,
         };
         if let Some(replaced) = self.entries.get(&plan.key).await {
             replaced.supersede();
         }
         self.entries.insert(plan.key.clone(), entry.clone()).await;
         Ok(entry)
+    }
+
+    /// Fetches from the cloud and offers the answer to the group.
+    async fn fetch_from_cloud(
+        &self,
+        plan: &Plan,
+        request: &UpstreamRequest,
+        upstream: &impl Fetch,
+    ) -> Result<Arc<Entry>, GatewayError> {
+        let answer = upstream.fetch(request).await?;
+        self.share(plan, &answer.body).await;
+        Ok(Arc::new(Entry::new(
+            answer.body,
+            plan.fresh_for,
+            self.settings.stale_if_error,
+            plan.class == Class::Dimensions,
+        )))
+    }
+
+    /// The group's one fetch of `plan`'s key: a fresh shared answer if there is one; else this gateway
+    /// fetches for the group if it claims the key first, or waits for the gateway that did and takes its
+    /// answer or its failure. A claim left by a gateway that died expires, and a waiting gateway takes over.
+    async fn fetch_for_group(
+        &self,
+        plan: &Plan,
+        request: &UpstreamRequest,
+        upstream: &impl Fetch,
+    ) -> Result<Arc<Entry>, GatewayError> {
+        if let Some(entry) = self.shared_entry(plan).await {
+            return Ok(entry);
+        }
+        let bound = self.second.wait_bound();
+        let started = Instant::now();
+        let deadline = started.checked_add(bound).unwrap_or(started);
+        loop {
+            match self.second.claim(&plan.key).await {
+                Claim::Leader(token) => return self.lead(plan, request, upstream, &token).await,
+                Claim::Failed(failure) => return Err(failure.to_error()),
+                Claim::Follower => match self.second.wait_for(&plan.key, deadline).await {
+                    Waited::Answer(shared) => return Ok(self.entry_of(plan, &shared)),
+                    Waited::Failed(failure) => return Err(failure.to_error()),
+                    Waited::Vacated => continue,
+                    Waited::TimedOut => {
+                        return Err(GatewayError::Unavailable {
+                            msg: format!(
+                                "another gateway of the group is fetching this answer and has not shared it within {:.1}s",
+                                bound.as_secs_f64()
+                            ),
+                            retry_after: Duration::from_secs(1),
+                        })
+                    }
+                },
+            }
+        }
+    }
+
+    /// Fetches for the group under `token`'s claim, shares the answer or the failure, and gives the claim back.
+    async fn lead(
+        &self,
+        plan: &Plan,
+        request: &UpstreamRequest,
+        upstream: &impl Fetch,
+        token: &ClaimToken,
+    ) -> Result<Arc<Entry>, GatewayError> {
+        // The previous holder may have shared its answer between our look and our claim.
+        if let Some(entry) = self.shared_entry(plan).await {
+            self.second.release(&plan.key, token).await;
+            return Ok(entry);
+        }
+        let fetched = self.fetch_from_cloud(plan, request, upstream).await;
+        match fetched.as_ref().err().and_then(SharedFailure::of) {
+            Some(failure) => self.second.fail(&plan.key, token, &failure).await,
+            None => self.second.release(&plan.key, token).await,
+        }
+        fetched
     }
 
     /// Re-fetches a list in use before it expires, behind every caller waiting upstream.
@@ -427,8 +496,18 @@ impl ResponseCache {
         });
     }
 
-    /// Drops every entry whose key (endpoint and query) starts with `prefix`; returns how many.
+    /// Drops every entry whose key (endpoint and query) starts with `prefix`, in this gateway and in the
+    /// group (whose other gateways drop it from their first level when the purge is announced); returns how
+    /// many this gateway held.
     pub async fn purge(&self, prefix: &str) -> usize {
+        let purged = self.purge_local(prefix).await;
+        self.second.purge(prefix).await;
+        purged
+    }
+
+    /// Drops every entry whose key starts with `prefix` from this gateway's first level only (a purge another
+    /// gateway of the group announced); returns how many.
+    pub async fn purge_local(&self, prefix: &str) -> usize {
         let purged: Vec<(Arc<String>, Arc<Entry>)> = self
             .entries
             .iter()
@@ -440,7 +519,6 @@ impl ResponseCache {
         }
         self.loads.invalidate_all();
         self.hot.clear();
-        self.second.purge(prefix).await;
         purged.len()
     }
 

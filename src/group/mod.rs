@@ -6,6 +6,8 @@
 //! of gateways is not usable: until the group lane is wired, gateways must not share a key.
 
 mod answer_codec;
+pub mod coalesce;
+mod coalesce_codec;
 pub mod connection;
 pub mod keys;
 pub mod lease;

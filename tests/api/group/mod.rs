@@ -1,5 +1,6 @@
 //! Several gateways on one key: the group's pieces against a real redis-server.
 
+mod coalesce;
 mod connection;
 mod lease;
 mod nonce;
