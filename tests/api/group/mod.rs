@@ -4,5 +4,6 @@ mod coalesce;
 mod connection;
 mod lease;
 mod nonce;
+mod purges;
 mod redis_server;
 mod second_level;
