@@ -13,5 +13,7 @@ pub mod keys;
 pub mod lease;
 pub mod nonce;
 mod nonce_scripts;
+pub mod quota;
+mod quota_script;
 pub mod second_level;
 pub mod settings;

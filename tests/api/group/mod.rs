@@ -5,5 +5,6 @@ mod connection;
 mod lease;
 mod nonce;
 mod purges;
+mod quota;
 mod redis_server;
 mod second_level;
