@@ -198,7 +198,9 @@ async fn sync_forever(quota: Weak<GroupQuota>) {
         let Some(quota) = quota.upgrade() else {
             return;
         };
-        match (quota.sync().await, failing) {
+        let synced = quota.sync().await;
+        metrics::gauge!("gateway_group_quota_shared").set(if synced.is_ok() { 1.0 } else { 0.0 });
+        match (synced, failing) {
             (Err(e), false) => {
                 log::warn!("callers' quotas count per gateway until Redis answers again: {e}");
                 failing = true;
