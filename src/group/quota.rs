@@ -40,6 +40,9 @@ struct Slot {
     pending: u32,
     /// When it was last checked.
     used: Instant,
+    /// Checked since the last sync: only such callers are synced (one idle here learns the group's state at
+    /// the first sync after it is checked again).
+    checked: bool,
 }
 
 /// The group's quotas, as one gateway counts them.
@@ -69,15 +72,14 @@ impl GroupQuota {
     /// Charges what each active caller used here to the group and takes back the group's TAT; callers idle for
     /// long are forgotten. One round trip for every caller.
     pub async fn sync(&self) -> Result<(), GroupError> {
-        let now = Instant::now();
-        self.slots
-            .retain(|_, slot| slot.pending > 0 || slot.tat + IDLE_FOR > now);
+        self.retain_recent();
         let sent: Vec<(CallerName, u32, Duration)> = self
             .slots
             .iter_mut()
-            .map(|mut slot| {
+            .filter_map(|mut slot| {
+                let checked = std::mem::take(&mut slot.checked);
                 let used = std::mem::take(&mut slot.pending);
-                (slot.key().clone(), used, slot.pace.period)
+                (checked || used > 0).then(|| (slot.key().clone(), used, slot.pace.period))
             })
             .collect();
         if sent.is_empty() {
@@ -124,6 +126,7 @@ impl CallerQuotas for GroupQuota {
             tat: now,
             pending: 0,
             used: now,
+            checked: true,
         });
         if slot.pace.quota != pace.quota {
             *slot = Slot {
@@ -131,9 +134,10 @@ impl CallerQuotas for GroupQuota {
                 tat: now,
                 pending: 0,
                 used: now,
+                checked: true,
             };
         }
-        slot.used = now;
+        (slot.used, slot.checked) = (now, true);
         gcra(&mut slot, now)
     }
 
@@ -224,6 +228,7 @@ mod tests {
             tat: now,
             pending: 0,
             used: now,
+            checked: false,
         }
     }
 
