@@ -7,6 +7,7 @@
 pub mod asked;
 pub mod backoff;
 pub mod body;
+mod coalesce;
 pub mod dimensions;
 pub mod entry;
 pub mod freshness_fields;
@@ -310,13 +311,18 @@ impl ResponseCache {
             .get(&plan.key)
             .await
             .filter(|a| a.is_fresh(now))?;
-        Some(Arc::new(Entry::fetched_ago(
+        Some(self.entry_of(plan, &shared))
+    }
+
+    /// An entry for a shared answer, of the age it has now.
+    fn entry_of(&self, plan: &Plan, shared: &SharedAnswer) -> Arc<Entry> {
+        Arc::new(Entry::fetched_ago(
             shared.body.clone(),
-            shared.age(now),
+            shared.age(std::time::SystemTime::now()),
             shared.fresh_for,
             self.settings.stale_if_error,
             plan.class == Class::Dimensions,
-        )))
+        ))
     }
 
     /// Offers a fresh answer from the cloud to the other gateways of the group.
@@ -331,8 +337,8 @@ impl ResponseCache {
             .await;
     }
 
-    /// Takes the answer for `plan` from the second level (when `source` allows) or else from the cloud,
-    /// offering the latter to the group, and puts it in the cache under `plan`'s key.
+    /// Takes the answer for `plan` from the group (when `source` allows) or else from the cloud, and puts it in
+    /// the cache under `plan`'s key.
     async fn fetch_and_store(
         &self,
         plan: &Plan,
@@ -340,28 +346,32 @@ impl ResponseCache {
         source: Source,
         upstream: &impl Fetch,
     ) -> Result<Arc<Entry>, GatewayError> {
-        let shared = match source.shared {
-            true => self.shared_entry(plan).await,
-            false => None,
-        };
-        let entry = match shared {
-            Some(entry) => entry,
-            None => {
-                let answer = upstream.fetch(request).await?;
-                self.share(plan, &answer.body).await;
-                Arc::new(Entry::new(
-                    answer.body,
-                    plan.fresh_for,
-                    self.settings.stale_if_error,
-                    plan.class == Class::Dimensions,
-                ))
-            }
+        let entry = match source.shared {
+            true => self.fetch_for_group(plan, request, upstream).await?,
+            false => self.fetch_from_cloud(plan, request, upstream).await?,
         };
         if let Some(replaced) = self.entries.get(&plan.key).await {
             replaced.supersede();
         }
         self.entries.insert(plan.key.clone(), entry.clone()).await;
         Ok(entry)
+    }
+
+    /// Fetches from the cloud and offers the answer to the group.
+    async fn fetch_from_cloud(
+        &self,
+        plan: &Plan,
+        request: &UpstreamRequest,
+        upstream: &impl Fetch,
+    ) -> Result<Arc<Entry>, GatewayError> {
+        let answer = upstream.fetch(request).await?;
+        self.share(plan, &answer.body).await;
+        Ok(Arc::new(Entry::new(
+            answer.body,
+            plan.fresh_for,
+            self.settings.stale_if_error,
+            plan.class == Class::Dimensions,
+        )))
     }
 
     /// Re-fetches a list in use before it expires, behind every caller waiting upstream.
@@ -427,8 +437,18 @@ impl ResponseCache {
         });
     }
 
-    /// Drops every entry whose key (endpoint and query) starts with `prefix`; returns how many.
+    /// Drops every entry whose key (endpoint and query) starts with `prefix`, in this gateway and in the
+    /// group (whose other gateways drop it from their first level when the purge is announced); returns how
+    /// many this gateway held.
     pub async fn purge(&self, prefix: &str) -> usize {
+        let purged = self.purge_local(prefix).await;
+        self.second.purge(prefix).await;
+        purged
+    }
+
+    /// Drops every entry whose key starts with `prefix` from this gateway's first level only (a purge another
+    /// gateway of the group announced); returns how many.
+    pub async fn purge_local(&self, prefix: &str) -> usize {
         let purged: Vec<(Arc<String>, Arc<Entry>)> = self
             .entries
             .iter()
@@ -440,7 +460,6 @@ impl ResponseCache {
         }
         self.loads.invalidate_all();
         self.hot.clear();
-        self.second.purge(prefix).await;
         purged.len()
     }
 

@@ -9,6 +9,7 @@ use actix_web::http::header;
 
 use super::address::{client_address, Incoming};
 use super::limiter::{CallerLimiter, Decision};
+use super::quota::CallerQuotas;
 use super::refusals::{Reason, RefusalLog, SUMMARY_INTERVAL};
 use super::settings::{CallerQuota, CallersSettings, RequestLimits, DEFAULT_TOKEN_QUOTA};
 use super::tokens::Tokens;
@@ -36,7 +37,7 @@ pub struct Gate {
     /// Token mode: the known tokens, replaced whole on a reload so no request sees a half-read set.
     tokens: Option<RwLock<Arc<Tokens>>>,
     /// `None`: no per-caller quota (open mode unless one is set).
-    limiter: Option<CallerLimiter>,
+    limiter: Option<Arc<dyn CallerQuotas>>,
     trust_forwarded: bool,
     limits: RequestLimits,
     refusals: RefusalLog,
@@ -46,13 +47,23 @@ impl Gate {
     /// Builds the one limiter and says at start which mode the gateway runs in, warning when it is open
     /// on an address other hosts can reach.
     pub fn new(settings: &CallersSettings, listen: SocketAddr) -> Self {
+        Self::with_quotas(settings, listen, |local| Arc::new(local))
+    }
+
+    /// The same, counting quotas where `count` says: it receives this gateway's own limiter (the callers'
+    /// paces) and answers what checks them, e.g. the group's quotas over it.
+    pub fn with_quotas(
+        settings: &CallersSettings,
+        listen: SocketAddr,
+        count: impl FnOnce(CallerLimiter) -> Arc<dyn CallerQuotas>,
+    ) -> Self {
         let token_mode = settings.tokens.is_some();
         let quota = settings
             .quota
             .or_else(|| token_mode.then_some(DEFAULT_TOKEN_QUOTA));
         let limiter = quota.map(|quota| {
             let own = settings.tokens.as_ref().map(|t| own_paces(t, quota));
-            CallerLimiter::new(quota, own.into_iter().flatten())
+            count(CallerLimiter::new(quota, own.into_iter().flatten()))
         });
         let pace = quota.map_or_else(
             || "no per-caller quota".to_string(),
@@ -100,8 +111,8 @@ impl Gate {
     }
 
     /// The shared limiter, when a quota applies (for housekeeping and tests).
-    pub fn limiter(&self) -> Option<&CallerLimiter> {
-        self.limiter.as_ref()
+    pub fn limiter(&self) -> Option<&dyn CallerQuotas> {
+        self.limiter.as_deref()
     }
 
     /// Swaps in a new set of tokens in one step: requests see the old set or the new one, never a mix.

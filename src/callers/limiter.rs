@@ -134,6 +134,17 @@ impl CallerLimiter {
         decide(&self.default_pace, checked, self.shared.clock().now())
     }
 
+    /// The pace that applies to `caller`: its token's own, or the default.
+    pub fn pace_of(&self, caller: &CallerName) -> Arc<Pace> {
+        if let CallerName::Token(name) = caller {
+            let own = self.own.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((pace, _)) = own.get(name) {
+                return pace.clone();
+            }
+        }
+        self.default_pace.clone()
+    }
+
     /// The pace of callers without one of their own.
     pub fn default_quota(&self) -> CallerQuota {
         self.default_pace.quota

@@ -7,6 +7,7 @@ pub mod gate;
 pub mod headers;
 pub mod limiter;
 pub mod middleware;
+pub mod quota;
 pub mod refusals;
 pub mod settings;
 pub mod sources;

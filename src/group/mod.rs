@@ -6,6 +6,8 @@
 
 mod answer_codec;
 pub mod backends;
+pub mod coalesce;
+mod coalesce_codec;
 pub mod connection;
 pub mod keys;
 pub mod lane;
@@ -15,5 +17,7 @@ pub mod lane_turn;
 pub mod lease;
 pub mod nonce;
 mod nonce_scripts;
+pub mod quota;
+mod quota_script;
 pub mod second_level;
 pub mod settings;

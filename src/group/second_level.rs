@@ -5,35 +5,55 @@
 //! counter, which the group survives by re-seeding, at the cost of a pause). This side bounds each answer: one
 //! larger than 1/64 of `GATEWAY_REDIS_CACHE_MAX_BYTES` is not shared.
 
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use actix_web::web::Bytes;
 use futures_util::{Stream, StreamExt};
 
 use super::answer_codec::{decode, encode, keep_for};
+use super::coalesce::{Coalescer, Coalescing};
 use super::connection::{GroupConnection, GroupError};
 use super::keys::GroupKeys;
-use crate::cache::second_level::{SecondLevel, SharedAnswer};
+use crate::cache::second_level::{
+    Claim, ClaimToken, SecondLevel, SharedAnswer, SharedFailure, Waited,
+};
+use crate::cache::ResponseCache;
 
 /// How many keys one SCAN step asks for while purging.
 const SCAN_BATCH: usize = 500;
+/// The first pause before subscribing again to purges after a fault; it doubles up to [`RESUBSCRIBE_LONGEST`].
+const RESUBSCRIBE_FIRST: Duration = Duration::from_millis(100);
+/// The longest pause before subscribing again.
+const RESUBSCRIBE_LONGEST: Duration = Duration::from_secs(5);
 
 /// A [`SecondLevel`] in the group's Redis.
 pub struct RedisSecondLevel {
     connection: GroupConnection,
     keys: GroupKeys,
     largest_answer: u64,
+    coalescer: Coalescer,
 }
 
 impl RedisSecondLevel {
     /// The second level of the group named by `keys`, sharing answers of at most `largest_answer` bytes
-    /// ([`super::settings::GroupSettings::largest_shared_answer`]).
+    /// ([`super::settings::GroupSettings::largest_shared_answer`]), coalescing misses with the default lane's
+    /// timings (see [`Self::with_coalescing`]).
     pub fn new(connection: GroupConnection, keys: GroupKeys, largest_answer: u64) -> Self {
+        let coalescer = Coalescer::new(connection.clone(), keys.clone(), Coalescing::default());
         Self {
             connection,
             keys,
             largest_answer,
+            coalescer,
         }
+    }
+
+    /// The same, coalescing misses with `timings`: build them with [`Coalescing::for_lane`] from the lane's
+    /// `GATEWAY_MAX_WAIT` and `GATEWAY_UPSTREAM_TIMEOUT`.
+    pub fn with_coalescing(self, timings: Coalescing) -> Self {
+        let coalescer = Coalescer::new(self.connection.clone(), self.keys.clone(), timings);
+        Self { coalescer, ..self }
     }
 
     /// Deletes every answer under `prefix`, one SCAN step at a time; returns how many.
@@ -122,6 +142,28 @@ impl SecondLevel for RedisSecondLevel {
             )
             .await;
     }
+
+    fn wait_bound(&self) -> Duration {
+        self.coalescer.timings().wait_at_most
+    }
+
+    async fn claim(&self, key: &str) -> Claim {
+        self.coalescer.claim(key).await
+    }
+
+    async fn release(&self, key: &str, token: &ClaimToken) {
+        self.coalescer.release(key, token).await;
+    }
+
+    async fn fail(&self, key: &str, token: &ClaimToken, failure: &SharedFailure) {
+        self.coalescer.fail(key, token, failure).await;
+    }
+
+    async fn wait_for(&self, key: &str, deadline: Instant) -> Waited {
+        self.coalescer
+            .wait_for(key, self.keys.answer(key), deadline)
+            .await
+    }
 }
 
 /// The purges announced by the group's gateways (this one's included), as the prefixes they purged, for each
@@ -143,4 +185,44 @@ pub async fn subscribe_purges(
     Ok(pubsub
         .into_on_message()
         .filter_map(|message| async move { message.get_payload::<String>().ok() }))
+}
+
+/// Applies every purge the group announces (this gateway's own included, harmlessly twice) to `cache`'s first
+/// level, so `DELETE /admin/cache` on one gateway purges both levels on all. Subscribes again by itself after a
+/// Redis fault; a purge announced while unsubscribed is missed, and the first level's TTL bounds the harm. Runs for
+/// the life of the process; call it once, inside the runtime, beside the server.
+pub fn spawn_purge_listener(
+    cache: Arc<ResponseCache>,
+    connection: GroupConnection,
+    keys: GroupKeys,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut pause = RESUBSCRIBE_FIRST;
+        let mut warned = false;
+        loop {
+            match subscribe_purges(&connection, &keys).await {
+                Ok(purges) => {
+                    if warned {
+                        log::info!("listening to the group's purges again");
+                    }
+                    (pause, warned) = (RESUBSCRIBE_FIRST, false);
+                    let mut purges = std::pin::pin!(purges);
+                    while let Some(prefix) = purges.next().await {
+                        let dropped = cache.purge_local(&prefix).await;
+                        metrics::counter!("gateway_group_purges_applied_total").increment(1);
+                        log::info!("purged {dropped} first-level entries under '{prefix}', as the group announced");
+                    }
+                }
+                Err(e) => {
+                    metrics::counter!("gateway_group_purge_subscribe_errors_total").increment(1);
+                    if !warned {
+                        log::warn!("cannot listen to the group's purges ({e}); trying again");
+                        warned = true;
+                    }
+                }
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(RESUBSCRIBE_LONGEST);
+        }
+    })
 }

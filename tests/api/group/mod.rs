@@ -1,5 +1,6 @@
 //! Several gateways on one key: the group's pieces against a real redis-server, and real gateway processes.
 
+mod coalesce;
 mod connection;
 mod fairness;
 mod holder_killed;
@@ -8,6 +9,8 @@ mod lease;
 mod load;
 mod members;
 mod nonce;
+mod purges;
+mod quota;
 mod redis_faults;
 mod redis_server;
 mod second_level;
