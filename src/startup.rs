@@ -13,6 +13,8 @@ use crate::cache::ResponseCache;
 use crate::callers;
 use crate::docs;
 use crate::front_door::FrontDoor;
+use crate::group::backends::{GroupBackends, GroupLink};
+use crate::group::settings::GroupSettings;
 use crate::ops::{self, health::Readiness};
 use crate::settings::Settings;
 use crate::upstream::lane::Lane;
@@ -31,6 +33,8 @@ pub struct Application {
     server: Server,
     /// Reloads tokens and summarises refusals beside the server.
     upkeep: callers::upkeep::Upkeep,
+    /// In a group: applies the other gateways' purges to this gateway's cache.
+    purges: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -47,6 +51,8 @@ pub struct Backends {
     pub lane: Arc<dyn UpstreamLane>,
     /// The cache level shared with other gateways.
     pub second_level: Arc<dyn SecondLevel>,
+    /// In a group: what counts caller quotas for the group and brings purges from the other gateways.
+    pub group: Option<GroupLink>,
 }
 
 impl Backends {
@@ -62,6 +68,19 @@ impl Backends {
             nonces: Arc::new(nonces),
             lane: Lane::new(settings.upstream.upstream_rps),
             second_level: Arc::new(NoSecondLevel),
+            group: None,
+        })
+    }
+
+    /// A gateway in a group of gateways on one key, coordinated through `group`'s Redis. Call it inside the
+    /// runtime (it starts the group's background tasks).
+    pub fn group(settings: &Settings, group: &GroupSettings) -> Result<Self, String> {
+        let parts = GroupBackends::open(&settings.upstream, group)?;
+        Ok(Self {
+            nonces: parts.nonces,
+            lane: parts.lane,
+            second_level: parts.second_level,
+            group: Some(parts.link),
         })
     }
 }
@@ -94,7 +113,12 @@ impl Application {
         let shared = upstream.clone();
         let shared_cache = web::Data::from(cache.clone());
         let document = api::openapi();
-        let gate = web::Data::new(callers::Gate::new(&settings.callers, settings.listen));
+        let gate = web::Data::new(match &backends.group {
+            Some(link) => callers::Gate::with_quotas(&settings.callers, settings.listen, |paces| {
+                link.quotas(paces)
+            }),
+            None => callers::Gate::new(&settings.callers, settings.listen),
+        });
         let gate_layer = gate.clone().into_inner();
         let cache_layer = cache.clone();
         let upkeep =
@@ -139,10 +163,15 @@ impl Application {
         if settings.cache.warm_dimensions {
             cache.warm_up(web::Data::new(UpstreamClient::new(upstream.clone())));
         }
+        let purges = backends
+            .group
+            .as_ref()
+            .map(|link| link.listen_for_purges(cache.clone()));
         Ok(Self {
             port,
             server,
             upkeep,
+            purges,
         })
     }
 
@@ -162,6 +191,9 @@ impl Application {
         let upkeep = actix_web::rt::spawn(self.upkeep.run());
         let served = self.server.await;
         upkeep.abort();
+        if let Some(purges) = self.purges {
+            purges.abort();
+        }
         served
     }
 }

@@ -7,16 +7,22 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use super::coalesce::Coalescing;
 use super::connection::GroupConnection;
 use super::keys::GroupKeys;
 use super::lane::{GroupLane, LaneTiming};
 use super::lane_turn::{FenceCell, FencedNonces};
 use super::nonce::{Gathering, GroupNonceAllocator};
-use super::second_level::RedisSecondLevel;
+use super::quota::GroupQuota;
+use super::second_level::{spawn_purge_listener, RedisSecondLevel};
 use super::settings::GroupSettings;
-use crate::settings::Settings;
-use crate::startup::Backends;
-use crate::upstream::nonce::{system_clock, FileNonceAllocator};
+use crate::cache::second_level::SecondLevel;
+use crate::cache::ResponseCache;
+use crate::callers::limiter::CallerLimiter;
+use crate::callers::quota::CallerQuotas;
+use crate::upstream::lane_trait::UpstreamLane;
+use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
+use crate::upstream::settings::UpstreamSettings;
 
 /// The bound on each call to Redis: a Redis slower than this is treated as down.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
@@ -25,12 +31,42 @@ const LEASE_MARGIN: Duration = Duration::from_secs(2);
 /// The file in the state directory that names this gateway in the group.
 const GATEWAY_ID_FILE: &str = "group-gateway-id";
 
-impl Backends {
+/// What a gateway in a group runs on instead of its in-process parts.
+pub struct GroupBackends {
+    /// The group's nonces, handed out only under this gateway's lease and fence.
+    pub nonces: Arc<dyn NonceAllocator>,
+    /// The group lane: one call in flight for the group, paced for the group, fair by caller.
+    pub lane: Arc<dyn UpstreamLane>,
+    /// The group's shared cache level, with misses coalesced across the group.
+    pub second_level: Arc<dyn SecondLevel>,
+    /// For what joins the group once the server is built: quotas and purges.
+    pub link: GroupLink,
+}
+
+/// The group's connection and key names, for the parts that need the gateway's own cache or limiter.
+#[derive(Clone)]
+pub struct GroupLink {
+    connection: GroupConnection,
+    keys: GroupKeys,
+}
+
+impl GroupLink {
+    /// Caller quotas counted for the group over this gateway's own paces. Call it inside the runtime.
+    pub fn quotas(&self, paces: CallerLimiter) -> Arc<dyn CallerQuotas> {
+        GroupQuota::start(paces, self.connection.clone(), self.keys.clone())
+    }
+
+    /// Applies purges announced by any gateway of the group to `cache`'s first level, until aborted.
+    pub fn listen_for_purges(&self, cache: Arc<ResponseCache>) -> tokio::task::JoinHandle<()> {
+        spawn_purge_listener(cache, self.connection.clone(), self.keys.clone())
+    }
+}
+
+impl GroupBackends {
     /// A gateway in the group on `group`'s Redis. The state directory is still this gateway's own (and locked):
     /// it keeps the durable nonce mark that lets the group re-seed after Redis lost its counter.
     /// Must be called inside the runtime: it starts the nonce mark's heartbeat.
-    pub fn group(settings: &Settings, group: &GroupSettings) -> Result<Self, String> {
-        let upstream = &settings.upstream;
+    pub fn open(upstream: &UpstreamSettings, group: &GroupSettings) -> Result<Self, String> {
         let local =
             FileNonceAllocator::open(&upstream.state_dir, &upstream.api_key, system_clock())?;
         let gateway_id = gateway_id(&upstream.state_dir)?;
@@ -70,11 +106,20 @@ impl Backends {
             gateway_id,
             timing,
         );
-        let second_level = RedisSecondLevel::new(connection, keys, group.largest_shared_answer());
+        let second_level = RedisSecondLevel::new(
+            connection.clone(),
+            keys.clone(),
+            group.largest_shared_answer(),
+        )
+        .with_coalescing(Coalescing::for_lane(
+            upstream.max_wait,
+            upstream.upstream_timeout,
+        ));
         Ok(Self {
             nonces: Arc::new(FencedNonces::new(nonces, fence)),
             lane: Arc::new(lane),
             second_level: Arc::new(second_level),
+            link: GroupLink { connection, keys },
         })
     }
 }

@@ -119,7 +119,8 @@ impl GroupLane {
                         .record(asked.elapsed().as_secs_f64());
                     return Ok(GroupTurn::new(
                         self.connection.clone(),
-                        self.keys.lease.clone(),
+                        (self.keys.lease.clone(), self.keys.state.clone()),
+                        self.timing.interval,
                         token,
                         fence,
                         self.fence.clone(),

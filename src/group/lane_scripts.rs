@@ -121,16 +121,29 @@ return 0
     )
 });
 
-/// Gives the lease back if this holder still holds it (a lease that expired and was taken is left alone).
+/// Gives the lease back if this holder still holds it (a lease that expired and was taken is left alone), and
+/// keeps the pace by the call's send: the cloud counts arrivals, and the send came a varying moment after the
+/// lease was taken, so the next start is due no sooner than an interval after the send (`since_sent` us ago;
+/// -1 when no call went out).
 ///
-/// KEYS: lease. ARGV: lease token.
+/// KEYS: lease, state. ARGV: lease token, since sent us, interval us.
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
 end
-return 0
+local since_sent = tonumber(ARGV[2])
+if since_sent >= 0 then
+  local time = redis.call('TIME')
+  local now_us = tonumber(time[1]) * 1000000 + tonumber(time[2])
+  local due = now_us - since_sent + tonumber(ARGV[3])
+  local next_start = tonumber(redis.call('HGET', KEYS[2], 'next_start') or '0')
+  if due > next_start then
+    redis.call('HSET', KEYS[2], 'next_start', string.format('%.0f', due))
+  end
+end
+return redis.call('DEL', KEYS[1])
 ",
     )
 });

@@ -2,7 +2,7 @@
 //! out nonces under it.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
@@ -12,30 +12,52 @@ use super::nonce::GroupNonceAllocator;
 use crate::upstream::lane_trait::Turn;
 use crate::upstream::nonce::{NonceAllocator, NonceError};
 
-/// The fence of the turn this gateway holds, if any: set when the lane grants a turn, cleared when it ends.
-/// Only one turn of the whole group exists at a time, so one cell per gateway is enough.
+/// The turn this gateway holds, if any: its fence, and when its nonce was handed out (the call is signed and
+/// sent right after). Set when the lane grants a turn, cleared when it ends. Only one turn of the whole group
+/// exists at a time, so one cell per gateway is enough.
 #[derive(Clone, Default)]
-pub struct FenceCell(Arc<Mutex<Option<u64>>>);
+pub struct FenceCell(Arc<Mutex<Option<Held>>>);
+
+#[derive(Clone, Copy)]
+struct Held {
+    fence: u64,
+    sent_at: Option<Instant>,
+}
 
 impl FenceCell {
     /// The fence of the turn held now.
     pub fn get(&self) -> Option<u64> {
-        *self.lock()
+        self.lock().map(|held| held.fence)
     }
 
     fn set(&self, fence: u64) {
-        *self.lock() = Some(fence);
+        *self.lock() = Some(Held {
+            fence,
+            sent_at: None,
+        });
     }
 
-    /// Clears the cell only if it still holds `fence`: a later turn's fence is left alone.
-    fn clear(&self, fence: u64) {
-        let mut held = self.lock();
-        if *held == Some(fence) {
-            *held = None;
+    /// Notes that the turn with `fence` handed out its nonce now: its call goes out at once.
+    fn mark_sent(&self, fence: u64) {
+        if let Some(held) = self.lock().as_mut().filter(|held| held.fence == fence) {
+            held.sent_at = Some(Instant::now());
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<u64>> {
+    /// Clears the cell only if it still holds `fence` (a later turn's is left alone); answers when that
+    /// turn's call went out, if it did.
+    fn clear(&self, fence: u64) -> Option<Instant> {
+        let mut held = self.lock();
+        match *held {
+            Some(Held { fence: f, sent_at }) if f == fence => {
+                *held = None;
+                sent_at
+            }
+            _ => None,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Held>> {
         // A poisoned cell still holds a plain number; the panic that poisoned it is reported elsewhere.
         self.0
             .lock()
@@ -47,6 +69,8 @@ impl FenceCell {
 pub struct GroupTurn {
     connection: GroupConnection,
     lease_key: String,
+    state_key: String,
+    interval: Duration,
     token: String,
     fence: u64,
     cell: FenceCell,
@@ -57,7 +81,8 @@ impl GroupTurn {
     /// A turn just granted by Redis with `fence`; the gateway's nonces use that fence until it ends.
     pub(super) fn new(
         connection: GroupConnection,
-        lease_key: String,
+        (lease_key, state_key): (String, String),
+        interval: Duration,
         token: String,
         fence: u64,
         cell: FenceCell,
@@ -66,6 +91,8 @@ impl GroupTurn {
         Self {
             connection,
             lease_key,
+            state_key,
+            interval,
             token,
             fence,
             cell,
@@ -83,23 +110,33 @@ impl Turn for GroupTurn {}
 
 impl Drop for GroupTurn {
     fn drop(&mut self) {
-        self.cell.clear(self.fence);
+        // The cloud paces arrivals: the next start is due an interval after this call went out, which came a
+        // little after the lease was taken (the nonce script, the local mark). Tell Redis how long ago.
+        let since_sent = self.cell.clear(self.fence).map(|sent| sent.elapsed());
         metrics::histogram!("gateway_group_lease_hold_seconds")
             .record(self.taken_at.elapsed().as_secs_f64());
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             // No runtime (the process is ending): the lease expires by itself.
             return;
         };
-        let (connection, key, token) = (
+        let (connection, key, state, token) = (
             self.connection.clone(),
             std::mem::take(&mut self.lease_key),
+            std::mem::take(&mut self.state_key),
             std::mem::take(&mut self.token),
         );
+        let since_sent_us =
+            since_sent.map_or(-1, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let interval_us = i64::try_from(self.interval.as_micros()).unwrap_or(i64::MAX);
         runtime.spawn(async move {
             // A failure leaves the lease to expire; the connection counts the fault.
-            let _ = connection
-                .invoke::<i64>("lane_release", RELEASE.key(key).arg(token))
-                .await;
+            let mut release = RELEASE.key(key);
+            release
+                .key(state)
+                .arg(token)
+                .arg(since_sent_us)
+                .arg(interval_us);
+            let _ = connection.invoke::<i64>("lane_release", &release).await;
         });
     }
 }
@@ -126,7 +163,9 @@ impl NonceAllocator for FencedNonces {
                 "group coordination: this gateway holds no lease of the group lane".into(),
             )
         })?;
-        self.group.next_fenced(fence).await
+        let nonce = self.group.next_fenced(fence).await?;
+        self.cell.mark_sent(fence);
+        Ok(nonce)
     }
 
     async fn raise_floor(&self, floor: i64) -> Result<(), NonceError> {
@@ -151,7 +190,11 @@ mod tests {
         cell.clear(7);
 
         assert_eq!(cell.get(), Some(8));
-        cell.clear(8);
+        cell.mark_sent(8);
+        assert!(
+            cell.clear(8).is_some(),
+            "the send time comes back with the clear"
+        );
         assert_eq!(cell.get(), None);
     }
 }
