@@ -15,3 +15,4 @@ mod redis_faults;
 mod redis_server;
 mod second_level;
 mod settings;
+mod shared;
