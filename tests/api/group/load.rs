@@ -2,11 +2,10 @@
 //! rejected, no 429, never two calls in flight.
 //!
 //! The figures are 300 requests at 5 a second on both sides (a minute); this runs 100 at 15 a second
-//! against a cloud allowing 20 (about 7 s) to keep the suite short. What makes a 429 is a send arriving
-//! earlier than 90% of the cloud's interval after the last: the group paces call starts when the lease is
-//! taken, and the send follows after the nonce script and the local mark's fsync, a delay that varies by
-//! milliseconds, by tens on a busy machine. At 5 on both sides the slack is 20 ms (200 ms less 180); 15
-//! against 20 gives 22 ms (67 less 45), the same slack in a third of the time.
+//! against a cloud allowing 20 (about 7 s) to keep the suite short. The group paces each start an interval after
+//! the previous call's send, but the cloud times arrivals, and a busy machine delays sends and deliveries by
+//! milliseconds; the simulator refuses an arrival earlier than 90% of its interval, so 15 against 20 leaves the
+//! same few tens of milliseconds of slack as the 5-on-5 has, in a third of the time.
 
 use std::time::Duration;
 
