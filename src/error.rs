@@ -56,6 +56,9 @@ pub enum GatewayError {
         /// Sent as `Retry-After`, in whole seconds rounded up.
         retry_after: Duration,
     },
+    /// The request carries a body larger than the gateway takes (no route reads one). 413.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// The query string is longer than the gateway accepts. 414.
     #[error("{0}")]
     UriTooLong(String),
@@ -117,6 +120,13 @@ impl GatewayError {
     pub fn query_too_long(query_bytes: usize, max: usize) -> Self {
         Self::UriTooLong(format!(
             "the query is {query_bytes} bytes; at most {max} are accepted (GATEWAY_MAX_QUERY_BYTES)"
+        ))
+    }
+
+    /// The 413 for a request body of `body_bytes` past `max`: every route is GET (or DELETE) and reads none.
+    pub fn body_too_large(body_bytes: u64, max: u64) -> Self {
+        Self::PayloadTooLarge(format!(
+            "the request carries a body of {body_bytes} bytes; no route reads a body, and at most {max} bytes are accepted"
         ))
     }
 
@@ -183,6 +193,7 @@ impl ResponseError for GatewayError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,

@@ -16,6 +16,10 @@ use super::tokens::Tokens;
 use super::{Caller, CallerName};
 use crate::error::GatewayError;
 
+/// The largest request body let through unread: no route reads a body, and a larger one only costs the
+/// connection (nginx's `client_max_body_size` answers the same 413).
+pub const MAX_REQUEST_BODY_BYTES: u64 = 64 * 1024;
+
 /// Paths anyone may reach without a token or a quota: probes, metrics and the API documentation.
 pub const OPEN_PATHS: &[&str] = &[
     "/healthz",
@@ -190,6 +194,14 @@ impl Gate {
     }
 
     fn check_size(&self, request: &impl Incoming) -> Result<(), GatewayError> {
+        let body = request
+            .head()
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if let Some(body) = body.filter(|bytes| *bytes > MAX_REQUEST_BODY_BYTES) {
+            return Err(GatewayError::body_too_large(body, MAX_REQUEST_BODY_BYTES));
+        }
         let query = request.query().len();
         if query > self.limits.max_query_bytes {
             return Err(GatewayError::query_too_long(

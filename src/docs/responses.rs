@@ -30,6 +30,10 @@ pub const ERROR_STATUSES: &[(u16, &str)] = &[
         "A bearer token is required on this gateway and was missing or not accepted.",
     ),
     (
+        413,
+        "The request carries a body of more than 64 KiB; no route reads a body. Nothing was sent upstream.",
+    ),
+    (
         414,
         "The query string is longer than GATEWAY_MAX_QUERY_BYTES. Nothing was sent upstream.",
     ),
@@ -64,6 +68,10 @@ pub fn example_message(status: u16) -> String {
             .and_then(|spec| validate(spec, "limit=5000").err())
             .map(GatewayError::from),
         401 => Some(GatewayError::token_required(CHALLENGE)),
+        413 => Some(GatewayError::body_too_large(
+            100_000,
+            crate::callers::gate::MAX_REQUEST_BODY_BYTES,
+        )),
         414 => Some(GatewayError::query_too_long(3000, 2048)),
         429 => Some(GatewayError::over_quota(
             &"reports",

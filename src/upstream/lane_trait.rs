@@ -52,8 +52,8 @@ mod tests {
     use super::*;
     use crate::error::GatewayError;
     use crate::secret::Secret;
-    use crate::settings::{BaseUrl, UpstreamSettings};
     use crate::upstream::nonce::{system_clock, FileNonceAllocator, NonceAllocator};
+    use crate::upstream::settings::{BaseUrl, UpstreamSettings};
     use crate::upstream::{Upstream, UpstreamClient, UpstreamRequest};
 
     /// A lane of another backend that never has a turn to give.

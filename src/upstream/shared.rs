@@ -8,7 +8,7 @@ use actix_web::web::Bytes;
 use super::lane::Lane;
 use super::lane_trait::UpstreamLane;
 use super::nonce::NonceAllocator;
-use crate::settings::UpstreamSettings;
+use super::settings::UpstreamSettings;
 
 /// What a caller needs from the cloud: an endpoint and its validated, canonical parameters.
 #[derive(Debug, Clone)]

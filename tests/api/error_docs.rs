@@ -70,7 +70,7 @@ fn assert_documented(answer: &Answer, status: u16, exact: bool) {
 }
 
 #[actix_web::test]
-async fn the_documented_400_414_and_431_are_the_real_refusals_of_bad_requests() {
+async fn the_documented_400_413_414_and_431_are_the_real_refusals_of_bad_requests() {
     let app = spawn_app().await;
 
     let bad_limit = app.get(&format!("{ROUTE}?limit=5000")).await;
@@ -91,6 +91,18 @@ async fn the_documented_400_414_and_431_are_the_real_refusals_of_bad_requests() 
     assert_eq!(schema_example["example"], bad_limit.json()["msg"]);
     assert_documented(&long_query, 414, true);
     assert_documented(&big_headers, 431, false);
+    let mut with_body = awc::Client::default()
+        .get(format!("{}{ROUTE}", app.api))
+        .send_body(vec![b'z'; 100_000])
+        .await
+        .expect("the gateway answers");
+    let body = with_body.body().await.expect("a body");
+    let big_body = Answer {
+        status: with_body.status(),
+        headers: with_body.headers().clone(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    assert_documented(&big_body, 413, true);
 }
 
 #[actix_web::test]
