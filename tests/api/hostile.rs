@@ -10,6 +10,7 @@ use tempfile::TempDir;
 
 use crate::helpers::{assert_strictly_increasing, gateway_settings, TestConfig};
 use crate::hostile_cloud::{Behaviour, HostileCloud};
+use crate::process::GatewayProcess;
 
 /// An uncached route: every request goes to the cloud.
 const EVENTS: &str = "/events?location_id=101&limit=5";
@@ -242,4 +243,32 @@ async fn a_connection_reset_mid_body_is_a_502() {
 #[actix_web::test]
 async fn an_endless_chunked_body_ends_in_a_502_or_504_within_the_timeout() {
     assert_survived(Behaviour::EndlessChunked, &[502, 504]).await;
+}
+
+#[actix_web::test]
+async fn memory_stays_bounded_through_50_mb_and_endless_bodies() {
+    let cloud = HostileCloud::start(Behaviour::Huge(50 * 1024 * 1024));
+    let gateway = GatewayProcess::start_fresh(&cloud.url, &[("GATEWAY_UPSTREAM_TIMEOUT", "2s")]);
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish();
+    let url = format!("{}{EVENTS}", gateway.api);
+
+    for behaviour in [Behaviour::Huge(50 * 1024 * 1024), Behaviour::EndlessChunked] {
+        cloud.behave(behaviour.clone());
+        for _ in 0..3 {
+            let status = client.get(&url).send().await.expect("an answer").status();
+            assert!(
+                [502, 504].contains(&status.as_u16()),
+                "{behaviour:?}: {status}"
+            );
+        }
+    }
+
+    let peak = gateway.peak_memory_bytes();
+    assert!(
+        peak < 100 * 1024 * 1024,
+        "the gateway's resident memory peaked at {} MiB",
+        peak / (1024 * 1024)
+    );
 }

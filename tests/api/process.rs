@@ -92,6 +92,24 @@ impl GatewayProcess {
         }
     }
 
+    /// The peak resident memory of the process so far (Linux's `VmHWM`), in bytes.
+    pub fn peak_memory_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the process's status");
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .expect("a VmHWM line");
+        kib * 1024
+    }
+
     /// SIGKILL: no shutdown step runs.
     pub fn kill(mut self) -> String {
         self.child.kill().unwrap();
