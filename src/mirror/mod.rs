@@ -5,3 +5,4 @@
 pub mod event;
 pub mod sqlite;
 pub mod store;
+pub mod sync;
