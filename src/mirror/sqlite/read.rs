@@ -87,13 +87,13 @@ fn count_in(
 }
 
 /// Events matching `filter`: whole minutes of the window from the rollups, the partial minutes at either
-/// end from the events themselves, so a month's total reads about 40,000 rollup rows, not every event.
+/// end from the events themselves, so a month's total reads a row per minute and dimension held, not every event.
 pub(super) fn count(conn: &Connection, filter: &EventFilter) -> rusqlite::Result<u64> {
     let (since, until) = (filter.since_micros, filter.until_micros);
     // The first minute starting at or after `since`, and the last one ending at or before `until`.
     let first =
         since.map(|s| s.div_euclid(MINUTE_MICROS) + i64::from(s.rem_euclid(MINUTE_MICROS) != 0));
-    let last = until.map(|u| (u + 1).div_euclid(MINUTE_MICROS) - 1);
+    let last = until.map(|u| u.saturating_add(1).div_euclid(MINUTE_MICROS) - 1);
     if let (Some(first), Some(last)) = (first, last) {
         if first > last {
             return count_in(conn, Source::Events, filter, since, until);
