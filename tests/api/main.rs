@@ -13,6 +13,7 @@ mod group;
 mod helpers;
 mod hostile;
 mod hostile_cloud;
+mod mirror;
 mod nonces;
 mod openapi;
 mod operations;
