@@ -1,8 +1,11 @@
-//! The economy benchmark for bench/run.sh: 50 simulated dashboards poll dimensions and totals every few
-//! seconds for a minute through one gateway, with the simulated cloud at 1 request per second.
+//! The economy benchmark for bench/run.sh and bench/group.sh: 50 simulated dashboards poll dimensions and totals
+//! every few seconds for a minute through one gateway, or spread over a group of gateways on one Redis, with the
+//! simulated cloud at 1 request per second.
 //! Reports callers' requests served per upstream call, callers' latency, and the cloud's 429s.
 //!
-//! Usage: `dashboards [dashboards] [seconds] [poll seconds]` (defaults 50, 60, 3).
+//! Usage: `dashboards [dashboards] [seconds] [poll seconds] [gateways] [Redis URL]` (defaults 50, 60, 3, 1).
+//! More than one gateway needs the Redis URL: the gateways then form one group on the key, under a key prefix of
+//! this run's own, and dashboard n calls gateway n mod gateways.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -11,7 +14,7 @@ use std::time::{Duration, Instant};
 use camlytics_gateway::secret::Secret;
 use camlytics_gateway::settings::ServeArgs;
 use camlytics_gateway::simulator::{Simulator, SimulatorSettings};
-use camlytics_gateway::startup::Application;
+use camlytics_gateway::startup::{Application, Backends};
 use clap::Parser;
 
 /// The gateway's own command line, so every setting keeps its default.
@@ -29,12 +32,19 @@ struct Tally {
 
 #[actix_web::main]
 async fn main() -> Result<(), String> {
-    let mut args = std::env::args()
-        .skip(1)
-        .map(|a| a.parse::<u64>().unwrap_or(0));
-    let dashboards = args.next().filter(|n| *n > 0).unwrap_or(50);
-    let seconds = args.next().filter(|n| *n > 0).unwrap_or(60);
-    let poll = args.next().filter(|n| *n > 0).unwrap_or(3);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |n: usize, default: u64| {
+        args.get(n)
+            .and_then(|a| a.parse::<u64>().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(default)
+    };
+    let (dashboards, seconds, poll) = (number(0, 50), number(1, 60), number(2, 3));
+    let gateways = number(3, 1);
+    let redis_url = args.get(4).cloned();
+    if gateways > 1 && redis_url.is_none() {
+        return Err("more than one gateway on one key needs a Redis URL".into());
+    }
 
     let cloud = SimulatorSettings {
         requests_per_second: 1.0,
@@ -52,20 +62,37 @@ async fn main() -> Result<(), String> {
     let tokens: Vec<String> = (0..dashboards)
         .map(|n| format!("dashboard{n}:token-{n}"))
         .collect();
-    let flags = GatewayFlags::try_parse_from([
-        "dashboards",
-        "--listen=127.0.0.1:0",
-        &format!("--api-key={}", cloud.key),
-        &format!("--api-secret={}", secret.expose()),
-        &format!("--base-url={cloud_url}"),
-        &format!("--state-dir={}", state.display()),
-        "--upstream-rps=1",
-        &format!("--tokens={}", tokens.join(",")),
-    ])
-    .map_err(|e| e.to_string())?;
-    let app = Application::build(flags.serve.validate()?)?;
-    let api = format!("http://127.0.0.1:{}/service/api/v1", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
+    let mut apis = Vec::new();
+    for gateway in 0..gateways {
+        let mut flags = vec![
+            "dashboards".to_string(),
+            "--listen=127.0.0.1:0".to_string(),
+            format!("--api-key={}", cloud.key),
+            format!("--api-secret={}", secret.expose()),
+            format!("--base-url={cloud_url}"),
+            // Each gateway keeps its own nonce mark, as each must in a group.
+            format!("--state-dir={}", state.join(gateway.to_string()).display()),
+            "--upstream-rps=1".to_string(),
+            format!("--tokens={}", tokens.join(",")),
+        ];
+        if let Some(url) = &redis_url {
+            flags.push(format!("--redis-url={url}"));
+            // A prefix of this run's own: answers another run (or another benchmark) left in Redis are not found.
+            flags.push(format!(
+                "--redis-prefix=bench-dashboards-{}",
+                std::process::id()
+            ));
+        }
+        let flags = GatewayFlags::try_parse_from(flags).map_err(|e| e.to_string())?;
+        let settings = flags.serve.validate()?;
+        let backends = match flags.serve.group.validate()? {
+            Some(group) => Backends::group(&settings, &group)?,
+            None => Backends::single(&settings)?,
+        };
+        let app = Application::build_with(settings, backends)?;
+        apis.push(format!("http://127.0.0.1:{}/service/api/v1", app.port()));
+        actix_web::rt::spawn(app.run_until_stopped());
+    }
 
     let today = "2025-12-31T00:00:00Z";
     let tally = Arc::new(Mutex::new(Tally::default()));
@@ -73,7 +100,8 @@ async fn main() -> Result<(), String> {
     let end = started + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for dashboard in 0..dashboards {
-        let (api, tally) = (api.clone(), tally.clone());
+        let api = apis[dashboard as usize % apis.len()].clone();
+        let tally = tally.clone();
         let location = 101 + dashboard % 3;
         tasks.push(actix_web::rt::spawn(async move {
             let client = awc::Client::builder()
@@ -124,7 +152,7 @@ async fn main() -> Result<(), String> {
     };
     let upstream = sim.accepted() + sim.throttled() + sim.nonce_rejections();
     println!(
-        "dashboards={dashboards} seconds={:.0} poll={poll}s",
+        "dashboards={dashboards} gateways={gateways} seconds={:.0} poll={poll}s",
         elapsed.as_secs_f64()
     );
     println!("caller_requests={served}");
