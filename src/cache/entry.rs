@@ -32,6 +32,8 @@ pub struct Entry {
     /// The second of its age in which a hit last went the full way, through the cache's own lookup.
     checked_in: AtomicU64,
     dimension_list: bool,
+    /// Taken from the group's second level (another gateway fetched it), not from the cloud.
+    from_group: bool,
     list: OnceLock<Option<DimensionList>>,
     views: Mutex<HashMap<String, Arc<CachedBody>>>,
     hit_fields: HitFieldsMemo,
@@ -67,10 +69,30 @@ impl Entry {
             superseded: AtomicBool::new(false),
             checked_in: AtomicU64::new(0),
             dimension_list,
+            from_group: false,
             list: OnceLock::new(),
             views: Mutex::new(HashMap::new()),
             hit_fields: HitFieldsMemo::default(),
         }
+    }
+
+    /// An answer another gateway of the group fetched `age` ago, found in the second level.
+    pub fn from_group(
+        body: Bytes,
+        age: Duration,
+        fresh_for: Duration,
+        stale_for: Duration,
+        dimension_list: bool,
+    ) -> Self {
+        Self {
+            from_group: true,
+            ..Self::fetched_ago(body, age, fresh_for, stale_for, dimension_list)
+        }
+    }
+
+    /// Whether this entry came from the group's second level rather than from the cloud.
+    pub fn came_from_group(&self) -> bool {
+        self.from_group
     }
 
     /// Time since the cloud answered.

@@ -227,6 +227,7 @@ impl ResponseCache {
                 metrics::counter!("gateway_cache_lookups_total", "class" => class, "outcome" => "miss").increment(1);
                 let served = match (revalidate, current.is_some()) {
                     (true, _) => Served::Revalidated { collapsed },
+                    (false, _) if entry.came_from_group() => Served::Shared { collapsed },
                     (false, true) => Served::Refreshed { collapsed },
                     (false, false) => Served::Miss { collapsed },
                 };
@@ -316,7 +317,7 @@ impl ResponseCache {
 
     /// An entry for a shared answer, of the age it has now.
     fn entry_of(&self, plan: &Plan, shared: &SharedAnswer) -> Arc<Entry> {
-        Arc::new(Entry::fetched_ago(
+        Arc::new(Entry::from_group(
             shared.body.clone(),
             shared.age(std::time::SystemTime::now()),
             shared.fresh_for,

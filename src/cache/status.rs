@@ -8,6 +8,9 @@ use crate::header_text::joined;
 /// The cache's name in `Cache-Status`.
 pub const CACHE_NAME: &str = "camlytics-gateway";
 
+/// The name of the group's shared second level in `Cache-Status`, as a cache of its own nearer the cloud.
+pub const GROUP_CACHE_NAME: &str = "camlytics-gateway-group";
+
 /// How one answer was served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Served {
@@ -35,6 +38,11 @@ pub enum Served {
     },
     /// Not cacheable (e.g. events of a window that may still change): straight through.
     Bypass,
+    /// Not in this gateway's cache, but in the group's second level: another gateway had fetched it.
+    Shared {
+        /// Whether this caller waited on another caller's load.
+        collapsed: bool,
+    },
 }
 
 impl Served {
@@ -42,7 +50,10 @@ impl Served {
     pub fn outcome(&self) -> &'static str {
         match self {
             Self::Hit => "hit",
-            Self::Miss { .. } | Self::Refreshed { .. } | Self::Revalidated { .. } => "miss",
+            Self::Miss { .. }
+            | Self::Refreshed { .. }
+            | Self::Revalidated { .. }
+            | Self::Shared { .. } => "miss",
             Self::Stale { .. } => "stale",
             Self::Bypass => "bypass",
         }
@@ -79,6 +90,17 @@ impl Served {
                 ])
             }
             Self::Bypass => joined(&[CACHE_NAME, "; fwd=bypass; detail=uncacheable"]),
+            // RFC 9211 lists caches from the one nearest the origin: the group's level answered, this one forwarded.
+            Self::Shared { collapsed } => joined(&[
+                GROUP_CACHE_NAME,
+                "; hit; ttl=",
+                ttl,
+                ", ",
+                CACHE_NAME,
+                "; fwd=miss; fwd-status=200; stored; ttl=",
+                ttl,
+                if *collapsed { "; collapsed" } else { "" },
+            ]),
         }
     }
 }
@@ -86,6 +108,14 @@ impl Served {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_from_the_groups_level_names_both_caches_nearest_the_origin_first() {
+        assert_eq!(
+            Served::Shared { collapsed: false }.header(40),
+            "camlytics-gateway-group; hit; ttl=40, camlytics-gateway; fwd=miss; fwd-status=200; stored; ttl=40"
+        );
+    }
 
     #[test]
     fn cache_status_follows_rfc_9211() {

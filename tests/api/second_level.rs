@@ -97,7 +97,7 @@ async fn a_miss_another_gateway_already_filled_costs_no_upstream_call() {
 
     assert_eq!(cloud.calls.load(Ordering::SeqCst), 1);
     assert_eq!(first.entry.body.bytes(), second.entry.body.bytes());
-    assert!(matches!(second.served, Served::Miss { .. }));
+    assert!(matches!(second.served, Served::Shared { .. }));
 }
 
 #[actix_web::test]

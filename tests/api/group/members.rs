@@ -81,10 +81,11 @@ impl Member {
     }
 }
 
-/// A status, its `Retry-After` and body.
+/// A status, its `Retry-After` and `Cache-Status`, and body.
 pub struct Reply {
     pub status: StatusCode,
     pub retry_after: Option<String>,
+    pub cache_status: Option<String>,
     pub body: String,
 }
 
@@ -115,6 +116,11 @@ pub async fn get(client: &awc::Client, url: &str, headers: &[(&str, &str)]) -> R
         retry_after: response
             .headers()
             .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        cache_status: response
+            .headers()
+            .get("cache-status")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
         body: String::from_utf8_lossy(&body).into_owned(),

@@ -63,7 +63,7 @@ async fn a_totals_answer_fetched_through_one_gateway_costs_another_no_upstream_c
     let (first, second) = (first.unwrap(), second.unwrap());
     assert_eq!(cloud.calls.load(Ordering::SeqCst), 1);
     assert_eq!(first.entry.body.bytes(), second.entry.body.bytes());
-    assert!(matches!(second.served, Served::Miss { .. }));
+    assert!(matches!(second.served, Served::Shared { .. }));
 }
 
 #[actix_web::test]

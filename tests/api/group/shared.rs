@@ -43,6 +43,11 @@ async fn an_answer_fetched_through_one_gateway_costs_the_others_no_upstream_call
     for reply in &others {
         assert_eq!(reply.status, 200, "{}", reply.body);
         assert_eq!(reply.body, first.body);
+        let status = reply.cache_status.as_deref().unwrap_or_default();
+        assert!(
+            status.starts_with("camlytics-gateway-group; hit"),
+            "the group's level answered: {status}"
+        );
     }
     assert_eq!(cloud.requests_per_path(TOTALS_PATH), 1);
 }
