@@ -6,12 +6,13 @@
 //! Waiting callers are served round-robin by caller, first-in first-out within a caller,
 //! so one busy caller cannot starve the others.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::time::Instant;
+
+use super::waiting_room::WaitingRoom;
 
 /// Longest the lane holds back for one `pause_for`: a day, far past any throttle, short of any overflow.
 pub const MAX_PAUSE: Duration = Duration::from_secs(86_400);
@@ -25,26 +26,9 @@ pub struct LaneFull {
     pub reason: Option<String>,
 }
 
-struct Waiter {
-    id: u64,
-    hand_over: oneshot::Sender<()>,
-}
-
-struct CallerQueue {
-    caller: String,
-    /// The caller's label in `gateway_lane_queue_depth`, worked out once.
-    label: Arc<str>,
-    waiters: VecDeque<Waiter>,
-}
-
 struct LaneState {
     busy: bool,
-    /// Callers with waiters, in round-robin order.
-    queues: VecDeque<CallerQueue>,
-    /// Background work (cache refresh-ahead), served only when no caller waits.
-    background: VecDeque<Waiter>,
-    waiting: usize,
-    next_id: u64,
+    room: WaitingRoom,
     /// The earliest start of the next call (pacing).
     next_start: Instant,
     /// The cloud asked us to wait (429/503 with Retry-After) until then.
@@ -73,10 +57,7 @@ impl Lane {
             interval: Duration::from_secs_f64(1.0 / rps),
             state: Mutex::new(LaneState {
                 busy: false,
-                queues: VecDeque::new(),
-                background: VecDeque::new(),
-                waiting: 0,
-                next_id: 0,
+                room: WaitingRoom::default(),
                 next_start: now,
                 paused_until: now,
             }),
@@ -90,7 +71,7 @@ impl Lane {
 
     /// How many callers wait for a turn now.
     pub fn waiting(&self) -> usize {
-        self.lock().waiting
+        self.lock().room.waiting()
     }
 
     /// Holds every call back until `wait` has passed (the cloud's `Retry-After`, at most [`MAX_PAUSE`]).
@@ -120,7 +101,7 @@ impl Lane {
     ) -> Result<LaneTurn, LaneFull> {
         let queued = {
             let mut state = self.lock();
-            if !state.busy && state.waiting == 0 {
+            if !state.busy && state.room.waiting() == 0 {
                 state.busy = true;
                 None
             } else {
@@ -135,8 +116,8 @@ impl Lane {
             // The sender lives in the queue until it is used, so a closed channel cannot happen; treat it as a timeout.
             Ok(Err(_)) | Err(_) => {
                 let mut state = self.lock();
-                if remove_waiter(&mut state, id) {
-                    let retry_after = self.estimated_wait(&state, state.waiting + 1);
+                if state.room.remove(id) {
+                    let retry_after = self.estimated_wait(&state, state.room.waiting() + 1);
                     Err(LaneFull {
                         retry_after,
                         reason: None,
@@ -162,32 +143,16 @@ impl Lane {
         caller: Option<&str>,
         deadline: Instant,
     ) -> Result<(u64, oneshot::Receiver<()>), LaneFull> {
-        let (hand_over, handed_over) = oneshot::channel();
-        let id = state.next_id;
-        state.next_id += 1;
-        let waiter = Waiter { id, hand_over };
-        let Some(caller) = caller else {
-            state.background.push_back(waiter);
-            return Ok((id, handed_over));
-        };
-        let estimate = self.estimated_wait(state, state.waiting + 1);
-        if Instant::now() + estimate > deadline {
-            return Err(LaneFull {
-                retry_after: estimate,
-                reason: None,
-            });
+        if caller.is_some() {
+            let estimate = self.estimated_wait(state, state.room.waiting() + 1);
+            if Instant::now() + estimate > deadline {
+                return Err(LaneFull {
+                    retry_after: estimate,
+                    reason: None,
+                });
+            }
         }
-        state.waiting += 1;
-        match state.queues.iter_mut().find(|q| q.caller == caller) {
-            Some(queue) => queue.waiters.push_back(waiter),
-            None => state.queues.push_back(CallerQueue {
-                caller: caller.to_string(),
-                label: depth_label(caller),
-                waiters: VecDeque::from([waiter]),
-            }),
-        }
-        record_depth(state, &depth_label(caller));
-        Ok((id, handed_over))
+        Ok(state.room.push(caller))
     }
 
     /// With the turn held, sleeps until the next start is due, unless that is past the deadline.
@@ -234,67 +199,10 @@ impl Lane {
     /// Gives the turn to the next waiter, round-robin by caller; frees the lane when none waits.
     fn pass_turn(&self) {
         let mut state = self.lock();
-        while let Some(mut queue) = state.queues.pop_front() {
-            let (waiter, label) = (queue.waiters.pop_front(), queue.label.clone());
-            if !queue.waiters.is_empty() {
-                state.queues.push_back(queue);
-            }
-            record_depth(&state, &label);
-            if let Some(waiter) = waiter {
-                state.waiting -= 1;
-                if waiter.hand_over.send(()).is_ok() {
-                    return;
-                }
-            }
-        }
-        while let Some(waiter) = state.background.pop_front() {
-            if waiter.hand_over.send(()).is_ok() {
-                return;
-            }
-        }
-        state.busy = false;
-    }
-}
-
-/// Publishes how many calls wait under `label` (metric `gateway_lane_queue_depth{caller}`).
-fn record_depth(state: &LaneState, label: &str) {
-    let depth: usize = state
-        .queues
-        .iter()
-        .filter(|q| &*q.label == label)
-        .map(|q| q.waiters.len())
-        .sum();
-    metrics::gauge!("gateway_lane_queue_depth", "caller" => label.to_string()).set(depth as f64);
-}
-
-/// Token names label themselves (a bounded set); client addresses of open mode are all `open`, so the
-/// metric's series cannot grow with callers' addresses (the queue itself still keys by address, for fairness).
-fn depth_label(caller: &str) -> Arc<str> {
-    if caller == "unknown" || caller.parse::<std::net::IpAddr>().is_ok() {
-        return "open".into();
-    }
-    caller.into()
-}
-
-fn remove_waiter(state: &mut LaneState, id: u64) -> bool {
-    if let Some(position) = state.background.iter().position(|w| w.id == id) {
-        state.background.remove(position);
-        return true;
-    }
-    for index in 0..state.queues.len() {
-        let queue = &mut state.queues[index];
-        if let Some(position) = queue.waiters.iter().position(|w| w.id == id) {
-            queue.waiters.remove(position);
-            let label = queue.label.clone();
-            if queue.waiters.is_empty() {
-                state.queues.remove(index);
-            }
-            state.waiting -= 1;
-            record_depth(state, &label);
-            return true;
+        if !state.room.hand_over_next() {
+            state.busy = false;
         }
     }
-    false
 }
 
 impl Drop for LaneTurn {
@@ -432,13 +340,5 @@ mod tests {
         let begin = Instant::now();
         drop(lane.enter("a", far()).await.unwrap());
         assert!(begin.elapsed() >= Duration::from_millis(140));
-    }
-
-    #[test]
-    fn client_addresses_share_one_queue_depth_label_and_token_names_keep_theirs() {
-        for address in ["10.0.0.1", "::1", "2001:db8::7", "unknown"] {
-            assert_eq!(&*depth_label(address), "open", "{address}");
-        }
-        assert_eq!(&*depth_label("reports"), "reports");
     }
 }

@@ -10,6 +10,7 @@ pub mod settings;
 pub mod shared;
 pub mod signing;
 pub mod target;
+pub mod waiting_room;
 
 pub use client::{Fetch, UpstreamClient};
 pub use shared::{Upstream, UpstreamAnswer, UpstreamRequest};
