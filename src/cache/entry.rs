@@ -47,17 +47,29 @@ impl Entry {
         stale_for: Duration,
         dimension_list: bool,
     ) -> Self {
-        Self::fetched_ago(body, Duration::ZERO, fresh_for, stale_for, dimension_list)
+        Self::fetched(body, None, fresh_for, stale_for, dimension_list)
     }
 
-    /// An entry the cloud answered `age` ago (found in the second level, fetched by another gateway).
-    pub fn fetched_ago(
+    /// An answer another gateway of the group fetched `age` ago, found in the second level.
+    pub fn from_group(
         body: Bytes,
         age: Duration,
         fresh_for: Duration,
         stale_for: Duration,
         dimension_list: bool,
     ) -> Self {
+        Self::fetched(body, Some(age), fresh_for, stale_for, dimension_list)
+    }
+
+    /// An entry the cloud answered now, or `group_age` ago for an answer another gateway fetched.
+    fn fetched(
+        body: Bytes,
+        group_age: Option<Duration>,
+        fresh_for: Duration,
+        stale_for: Duration,
+        dimension_list: bool,
+    ) -> Self {
+        let age = group_age.unwrap_or(Duration::ZERO);
         let now = Instant::now();
         Self {
             body: Arc::new(CachedBody::new(body)),
@@ -69,24 +81,10 @@ impl Entry {
             superseded: AtomicBool::new(false),
             checked_in: AtomicU64::new(0),
             dimension_list,
-            from_group: false,
+            from_group: group_age.is_some(),
             list: OnceLock::new(),
             views: Mutex::new(HashMap::new()),
             hit_fields: HitFieldsMemo::default(),
-        }
-    }
-
-    /// An answer another gateway of the group fetched `age` ago, found in the second level.
-    pub fn from_group(
-        body: Bytes,
-        age: Duration,
-        fresh_for: Duration,
-        stale_for: Duration,
-        dimension_list: bool,
-    ) -> Self {
-        Self {
-            from_group: true,
-            ..Self::fetched_ago(body, age, fresh_for, stale_for, dimension_list)
         }
     }
 
