@@ -65,12 +65,17 @@ fn redacted(url: &str) -> String {
     };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(authority_end);
+    // A query may carry settings, a password among them: show that there is one, not what it says.
+    let path = match path.split_once(['?', '#']) {
+        Some((path, _)) => format!("{path}?[REDACTED]"),
+        None => path.to_string(),
+    };
     match authority.rsplit_once('@') {
         Some((user_info, host)) => {
             let user = user_info.split_once(':').map_or("", |(user, _)| user);
             format!("{scheme}://{user}:[REDACTED]@{host}{path}")
         }
-        None => url.to_string(),
+        None => format!("{scheme}://{authority}{path}"),
     }
 }
 
@@ -152,6 +157,12 @@ mod tests {
         let url = RedisUrl::parse("rediss://:hunter2-pw@redis.internal").unwrap();
 
         assert_eq!(url.to_string(), "rediss://:[REDACTED]@redis.internal");
+    }
+
+    #[test]
+    fn a_query_is_shown_as_present_but_not_what_it_says() {
+        let url = RedisUrl::parse("redis://cache:6379/0?password=hunter2").unwrap();
+        assert_eq!(url.to_string(), "redis://cache:6379/0?[REDACTED]");
     }
 
     #[test]
