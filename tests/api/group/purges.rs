@@ -60,61 +60,72 @@ async fn until_fetched(gateway: &Arc<ResponseCache>, cloud: &CountingCloud, call
     }
 }
 
+/// Two gateways on one Redis: A purges; B listens for the group's purges and counts its upstream calls.
+struct Pair {
+    connection: GroupConnection,
+    gateway_a: Arc<ResponseCache>,
+    gateway_b: Arc<ResponseCache>,
+    cloud: CountingCloud,
+    _listener: tokio::task::JoinHandle<()>,
+}
+
+impl Pair {
+    /// The two gateways, once B's listener is subscribed.
+    async fn listening(redis: &TestRedis) -> Self {
+        let connection = redis.connect(Duration::from_millis(500));
+        let (gateway_a, gateway_b) = (gateway(&connection), gateway(&connection));
+        let _listener = spawn_purge_listener(gateway_b.clone(), connection.clone(), keys());
+        until_listening(&connection, 1).await;
+        Self {
+            connection,
+            gateway_a,
+            gateway_b,
+            cloud: CountingCloud::default(),
+            _listener,
+        }
+    }
+
+    /// B fetches the totals into its first level; then A purges `prefix`, and B asks until it goes upstream
+    /// again (or a moment passes). Answers B's upstream calls.
+    async fn purge_after_b_fetched(&self, prefix: &str) -> usize {
+        self.gateway_b
+            .get(&totals(), false, &self.cloud, || "b".into())
+            .await
+            .unwrap();
+        self.gateway_a.purge(prefix).await;
+        until_fetched(&self.gateway_b, &self.cloud, 2).await;
+        self.cloud.calls.load(Ordering::SeqCst)
+    }
+}
+
 #[actix_web::test]
 async fn a_purge_through_one_gateway_drops_another_gateways_first_level_entry() {
     let redis = TestRedis::start();
-    let connection = redis.connect(Duration::from_millis(500));
-    let (gateway_a, gateway_b) = (gateway(&connection), gateway(&connection));
-    let _listener = spawn_purge_listener(gateway_b.clone(), connection.clone(), keys());
-    until_listening(&connection, 1).await;
-    let cloud = CountingCloud::default();
-    gateway_b
-        .get(&totals(), false, &cloud, || "b".into())
-        .await
-        .unwrap();
+    let pair = Pair::listening(&redis).await;
 
-    gateway_a.purge("/totals").await;
-    until_fetched(&gateway_b, &cloud, 2).await;
+    let calls = pair.purge_after_b_fetched("/totals").await;
 
-    assert_eq!(cloud.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(calls, 2);
 }
 
 #[actix_web::test]
 async fn a_purge_leaves_first_level_entries_outside_its_prefix() {
     let redis = TestRedis::start();
-    let connection = redis.connect(Duration::from_millis(500));
-    let (gateway_a, gateway_b) = (gateway(&connection), gateway(&connection));
-    let _listener = spawn_purge_listener(gateway_b.clone(), connection.clone(), keys());
-    until_listening(&connection, 1).await;
-    let cloud = CountingCloud::default();
-    gateway_b
-        .get(&totals(), false, &cloud, || "b".into())
-        .await
-        .unwrap();
+    let pair = Pair::listening(&redis).await;
 
-    gateway_a.purge("/locations").await;
-    until_fetched(&gateway_b, &cloud, 2).await;
+    let calls = pair.purge_after_b_fetched("/locations").await;
 
-    assert_eq!(cloud.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(calls, 1);
 }
 
 #[actix_web::test]
 async fn the_purge_listener_subscribes_again_after_redis_restarts() {
     let mut redis = TestRedis::start();
-    let connection = redis.connect(Duration::from_millis(500));
-    let (gateway_a, gateway_b) = (gateway(&connection), gateway(&connection));
-    let _listener = spawn_purge_listener(gateway_b.clone(), connection.clone(), keys());
-    until_listening(&connection, 1).await;
+    let pair = Pair::listening(&redis).await;
 
     redis.restart_empty();
-    until_listening(&connection, 1).await;
-    let cloud = CountingCloud::default();
-    gateway_b
-        .get(&totals(), false, &cloud, || "b".into())
-        .await
-        .unwrap();
-    gateway_a.purge("/totals").await;
-    until_fetched(&gateway_b, &cloud, 2).await;
+    until_listening(&pair.connection, 1).await;
+    let calls = pair.purge_after_b_fetched("/totals").await;
 
-    assert_eq!(cloud.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(calls, 2);
 }
