@@ -47,6 +47,76 @@ pub struct EventQuery {
     pub limit: usize,
 }
 
+/// What a count can be grouped by: `/totals/triggers` groups by trigger, `/totals/types` by channel and type,
+/// and `/v1/series` by any of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    /// `trigger_id` ("" for events without one).
+    Trigger,
+    /// `event_type`.
+    Type,
+    /// `origin` ("" for events without one).
+    Origin,
+    /// `channel_id`.
+    Channel,
+    /// `location_id`, as decimal text.
+    Location,
+}
+
+/// Counts asked of the store: events matching `filter` (its window included) per time bucket and group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountQuery {
+    /// Scope, type, origin and window (inclusive microseconds).
+    pub filter: EventFilter,
+    /// The buckets' edges in UTC microseconds, ascending, at least two: bucket `i` holds events with
+    /// `edges[i] <= event_time < edges[i + 1]`. A totals query passes its whole window as one bucket.
+    pub edges: Vec<i64>,
+    /// The dimensions counted apart, in this order; empty counts each bucket as one group.
+    pub group_by: Vec<Dimension>,
+}
+
+/// One (bucket, group) with at least one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupCount {
+    /// The bucket's index in `CountQuery::edges`.
+    pub bucket: usize,
+    /// The group's values, one per `CountQuery::group_by`, in that order.
+    pub group: Vec<String>,
+    /// Events in it.
+    pub count: u64,
+}
+
+/// A time range in UTC microseconds, both ends inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Span {
+    /// First instant.
+    pub from_micros: i64,
+    /// Last instant.
+    pub to_micros: i64,
+}
+
+/// What a repair changed in a window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Repaired {
+    /// Events the cloud has that the store lacked, or held with other bytes.
+    pub written: u64,
+    /// Events the store held that the cloud no longer has in the window.
+    pub removed: u64,
+}
+
+/// The store's size, for `/v1/mirror` and `mirror status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Events held.
+    pub events: u64,
+    /// The oldest `event_time` held.
+    pub oldest_micros: Option<i64>,
+    /// The newest `event_time` held.
+    pub newest_micros: Option<i64>,
+    /// Bytes the store takes on disk, where it can tell.
+    pub bytes_on_disk: Option<u64>,
+}
+
 /// A store failure: the database could not be opened, read or written. Never holds event data or secrets.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("event store: {0}")]
@@ -72,4 +142,31 @@ pub trait EventStore: Send + Sync {
     /// One page of events matching `query`, each as the cloud's own bytes, in the reference's order
     /// (`event_time`, then id).
     async fn events(&self, query: &EventQuery) -> Result<Vec<Box<str>>, StoreError>;
+
+    /// Counts per bucket and group, read from the rollups where whole rollup units allow (a 30-day total or
+    /// an hourly series over a month must not scan events). Only non-zero (bucket, group)s are returned,
+    /// ordered by bucket, then group.
+    async fn grouped_counts(&self, query: &CountQuery) -> Result<Vec<GroupCount>, StoreError>;
+
+    /// Makes the window `span` (of one location, or of every location when `None`) hold exactly `events`:
+    /// writes those missing or changed, removes those held there but absent, and keeps the rollups right,
+    /// all in one transaction. `events` all lie in the window and scope. The sync cursor is not touched.
+    async fn replace_window(
+        &self,
+        location_id: Option<i64>,
+        span: Span,
+        events: &[StoredEvent],
+    ) -> Result<Repaired, StoreError>;
+
+    /// Drops every event (and its rollups) with `event_time` before `micros`; returns how many went.
+    async fn drop_before(&self, micros: i64) -> Result<u64, StoreError>;
+
+    /// Events held, oldest and newest, and size on disk.
+    async fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// A small named value the mirror keeps beside the events (coverage, verification results), or `None`.
+    async fn note(&self, name: &str) -> Result<Option<String>, StoreError>;
+
+    /// Sets the named value, durably.
+    async fn set_note(&self, name: &str, value: &str) -> Result<(), StoreError>;
 }
