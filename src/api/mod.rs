@@ -35,6 +35,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(totals::totals_types),
     );
     config.service(admin::purge_cache);
+    config.service(crate::mirror::route::mirror_status);
     config.configure(crate::ops::routes);
 }
 
@@ -56,7 +57,7 @@ pub async fn not_found(
     let allow = match request.path() {
         _ if api_route => Some("GET"),
         "/admin/cache" => Some("DELETE"),
-        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" => Some("GET"),
+        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" | "/v1/mirror" => Some("GET"),
         _ => None,
     };
     if let Some(allow) = allow {

@@ -45,6 +45,7 @@ so \"Try it out\" against the demo returns data.";
     tags(
         (name = "Dictionaries", description = "Locations, channels and triggers of the account."),
         (name = "Statistic", description = "Events and their totals."),
+        (name = "Mirror", description = "The local copy of every event: its state."),
     ),
 )]
 struct ApiDoc;
