@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod coverage_note;
 pub mod event;
 pub mod failed_store;
+pub mod forward;
 pub mod handle;
 pub mod lease;
 pub mod locations;

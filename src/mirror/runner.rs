@@ -15,15 +15,15 @@ use tokio::time::Instant;
 
 use super::budget::{Budget, Purpose};
 use super::coverage::Coverage;
-use super::coverage_note::{self, ORIGIN_NOTE};
+use super::coverage_note;
+use super::forward::sync_forward;
 use super::handle::Mirror;
 use super::lease::SyncLease;
 use super::locations::known_locations;
 use super::paced::PacedFetch;
 use super::runner_state::{rfc3339, RunnerState, SyncState, NOTE_NAME as RUNNER_NOTE};
 use super::settings::Since;
-use super::store::Span;
-use super::sync::{sync_until_caught_up, SyncError};
+use super::sync::SyncError;
 use super::tail::resync_tail;
 use super::verify::{check_day, Verdict};
 use super::verify_plan::{RoundSummary, VerificationNote, NOTE_NAME as VERIFY_NOTE};
@@ -190,23 +190,12 @@ impl<F: Fetch + Clone + 'static> Runner<F> {
 
     /// Syncs forward until caught up, then moves the coverage's end to where the walk began.
     async fn forward(&self) -> Result<(), SyncError> {
-        let store = self.mirror.store();
-        let now = Utc::now();
-        let start = self.start(now);
-        if store.cursor().await?.is_none() {
-            store
-                .set_note(ORIGIN_NOTE, &start.timestamp_micros().to_string())
-                .await?;
-        }
         if self.state.state() != SyncState::CaughtUp {
             self.state.set(SyncState::Syncing);
         }
-        let report = sync_until_caught_up(
-            &self.fetch.for_purpose(Purpose::Sync),
-            store.as_ref(),
-            start,
-        )
-        .await?;
+        let start = self.start(Utc::now());
+        let sync = self.fetch.for_purpose(Purpose::Sync);
+        let report = sync_forward(&sync, &self.mirror, start).await?;
         if report.pages > 1 {
             log::info!(
                 "mirror: caught up after {} pages ({} new events)",
@@ -214,19 +203,6 @@ impl<F: Fetch + Clone + 'static> Runner<F> {
                 report.new
             );
         }
-        let mut coverage = self.mirror.coverage();
-        // Once set, the start moves only with retention.
-        let from = match coverage.span {
-            Some(span) => span.from_micros,
-            None => coverage_note::origin(store.as_ref())
-                .await?
-                .unwrap_or(start.timestamp_micros()),
-        };
-        coverage.span = Some(Span {
-            from_micros: from,
-            to_micros: now.timestamp_micros().max(from),
-        });
-        coverage_note::save(&self.mirror, coverage).await?;
         self.state.set(SyncState::CaughtUp);
         Ok(())
     }
