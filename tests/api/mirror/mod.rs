@@ -2,6 +2,8 @@
 
 mod fetch;
 mod kill;
+mod running;
+mod serve;
 mod sync;
 
 use camlytics_gateway::mirror::event::EventFilter;
