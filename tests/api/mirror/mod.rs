@@ -1,7 +1,9 @@
 //! The mirror's store and sync against the simulated cloud, through a gateway that signs for them.
 
+mod budget;
 mod fetch;
 mod kill;
+mod repair;
 mod running;
 mod serve;
 mod sync;
