@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
+use crate::api::mirror_access::MirrorData;
 use crate::cache::second_level::{NoSecondLevel, SecondLevel};
 use crate::cache::ResponseCache;
 use crate::callers;
@@ -15,6 +16,7 @@ use crate::docs;
 use crate::front_door::FrontDoor;
 use crate::group::backends::{GroupBackends, GroupLink};
 use crate::group::settings::GroupSettings;
+use crate::mirror::handle::Mirror;
 use crate::ops::{self, health::Readiness};
 use crate::settings::Settings;
 use crate::upstream::lane::Lane;
@@ -53,6 +55,9 @@ pub struct Backends {
     pub second_level: Arc<dyn SecondLevel>,
     /// In a group: what counts caller quotas for the group and brings purges from the other gateways.
     pub group: Option<GroupLink>,
+    /// The local copy of every event that answers covered windows and `/v1/series`, `/v1/export`; `None`
+    /// when the mirror is off (those routes then answer 503 and the cloud's routes go to the cloud).
+    pub mirror: Option<Arc<Mirror>>,
 }
 
 impl Backends {
@@ -69,6 +74,7 @@ impl Backends {
             lane: Lane::new(settings.upstream.upstream_rps),
             second_level: Arc::new(NoSecondLevel),
             group: None,
+            mirror: None,
         })
     }
 
@@ -81,6 +87,7 @@ impl Backends {
             lane: parts.lane,
             second_level: parts.second_level,
             group: Some(parts.link),
+            mirror: None,
         })
     }
 }
@@ -124,6 +131,7 @@ impl Application {
         let upkeep =
             callers::upkeep::Upkeep::new(gate_layer.clone(), settings.callers.token_sources);
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
+        let mirror: MirrorData = web::Data::new(backends.mirror.clone());
         let readiness = web::Data::new(
             Readiness::new(
                 settings.upstream.state_dir.clone(),
@@ -140,6 +148,7 @@ impl Application {
                 .app_data(gate.clone())
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .app_data(shared_cache.clone())
+                .app_data(mirror.clone())
                 .configure(api::configure)
                 .configure(docs::configure(document.clone()))
                 .default_service(web::to(api::not_found));

@@ -2,9 +2,12 @@
 //! in the lane's background class, so that totals, series and event pages can later be answered without
 //! spending the upstream budget. This first layer is the store and the sync; it is not wired into `serve` yet.
 
+pub mod answer;
 pub mod coverage;
 pub mod event;
+pub mod export;
 pub mod handle;
+pub mod series;
 pub mod sqlite;
 pub mod store;
 pub mod sync;
