@@ -8,7 +8,6 @@ use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
-use crate::api::mirror_access::MirrorData;
 use crate::cache::second_level::{NoSecondLevel, SecondLevel};
 use crate::cache::ResponseCache;
 use crate::callers;
@@ -131,7 +130,7 @@ impl Application {
         let upkeep =
             callers::upkeep::Upkeep::new(gate_layer.clone(), settings.callers.token_sources);
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
-        let mirror: MirrorData = web::Data::new(backends.mirror.clone());
+        let mirror_data = backends.mirror.clone().map(web::Data::from);
         let readiness = web::Data::new(
             Readiness::new(
                 settings.upstream.state_dir.clone(),
@@ -147,8 +146,12 @@ impl Application {
                 .app_data(readiness.clone())
                 .app_data(gate.clone())
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
-                .app_data(shared_cache.clone())
-                .app_data(mirror.clone())
+                .app_data(shared_cache.clone());
+            let app = match &mirror_data {
+                Some(mirror) => app.app_data(mirror.clone()),
+                None => app,
+            };
+            let app = app
                 .configure(api::configure)
                 .configure(docs::configure(document.clone()))
                 .default_service(web::to(api::not_found));

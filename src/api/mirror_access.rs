@@ -15,14 +15,11 @@ use crate::mirror::store::StoreError;
 /// at debug level, so an outage is one line, not one a request.
 static FAILING: AtomicBool = AtomicBool::new(false);
 
-/// What startup registers: the mirror, or `None` when it is off.
-pub type MirrorData = web::Data<Option<Arc<Mirror>>>;
-
-/// The mirror, when the gateway runs one.
+/// The mirror, when the gateway runs one (startup registers it as app data only then).
 pub fn mirror_of(request: &HttpRequest) -> Option<Arc<Mirror>> {
     request
-        .app_data::<MirrorData>()
-        .and_then(|data| data.as_ref().as_ref().cloned())
+        .app_data::<web::Data<Mirror>>()
+        .map(|data| data.clone().into_inner())
 }
 
 /// The mirror for a route that only the mirror answers: a 503 when it is off.
