@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `demo`, `simulate`, `check` and `openapi`, each setting also read from the environment.
+//! The command line: `serve` (the default), `demo`, `simulate`, `check`, `openapi`, `healthcheck` and `mirror`, each setting also read from the environment.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -52,6 +52,9 @@ pub enum Command {
     Openapi,
     /// Ask a running gateway's /healthz; exit 0 when it answers 200 (the container's HEALTHCHECK).
     Healthcheck(HealthcheckArgs),
+    /// The mirror: `mirror status` prints its state, `mirror sync --since 2026-01-01` backfills once.
+    #[command(subcommand)]
+    Mirror(crate::commands::mirror::MirrorCommand),
 }
 
 /// Settings of `healthcheck`.

@@ -16,6 +16,7 @@ async fn main() {
         Some(Command::Check(args)) => commands::check::run(args).await,
         Some(Command::Openapi) => commands::openapi::run(),
         Some(Command::Healthcheck(args)) => commands::healthcheck::run(args).await,
+        Some(Command::Mirror(command)) => commands::mirror::run(command).await,
     };
     if let Err(message) = outcome {
         eprintln!("error: {message}");

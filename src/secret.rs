@@ -39,6 +39,28 @@ impl std::str::FromStr for Secret {
     }
 }
 
+/// A URL with the password of its user part, if any, replaced by `[REDACTED]`, and its query (which may carry
+/// one too) shown as present but not what it says: for URLs of Redis or PostgreSQL, shown in logs and status.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // Unparsable as a URL: it may still hold a password somewhere, so show none of it.
+        return "[REDACTED]".to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let path = match path.split_once(['?', '#']) {
+        Some((path, _)) => format!("{path}?[REDACTED]"),
+        None => path.to_string(),
+    };
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info.split_once(':').map_or("", |(user, _)| user);
+            format!("{scheme}://{user}:[REDACTED]@{host}{path}")
+        }
+        None => format!("{scheme}://{authority}{path}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

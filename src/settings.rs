@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use crate::callers::{CallerArgs, CallersSettings};
 use crate::group::settings::GroupSettings;
+use crate::mirror::settings::{MirrorArgs, MirrorSettings};
 use crate::secret::Secret;
 /// The value parsers, re-exported for the command line.
 pub use crate::settings_values::parse_duration;
@@ -30,6 +31,9 @@ pub struct ServeArgs {
     /// Several gateways on one key: the group's Redis.
     #[command(flatten)]
     pub group: GroupArgs,
+    /// The mirror: every event kept locally.
+    #[command(flatten)]
+    pub mirror: MirrorArgs,
 }
 
 /// Settings of a group of gateways sharing one key through Redis; all unset: a gateway alone on its key.
@@ -76,6 +80,8 @@ pub struct Settings {
     pub cache: crate::cache::settings::CacheSettings,
     /// Who may call, and how much.
     pub callers: CallersSettings,
+    /// The mirror.
+    pub mirror: MirrorSettings,
 }
 
 impl ServeArgs {
@@ -86,6 +92,7 @@ impl ServeArgs {
             upstream: self.upstream.validate()?,
             cache: self.cache.validate()?,
             callers: self.callers.validate()?,
+            mirror: self.mirror.validate()?,
         })
     }
 }

@@ -16,6 +16,8 @@ use crate::front_door::FrontDoor;
 use crate::group::backends::{GroupBackends, GroupLink};
 use crate::group::settings::GroupSettings;
 use crate::mirror::handle::Mirror;
+use crate::mirror::route::MirrorStatus;
+use crate::mirror::service::{MirrorService, RunningMirror};
 use crate::ops::{self, health::Readiness};
 use crate::settings::Settings;
 use crate::upstream::lane::Lane;
@@ -36,6 +38,10 @@ pub struct Application {
     upkeep: callers::upkeep::Upkeep,
     /// In a group: applies the other gateways' purges to this gateway's cache.
     purges: Option<tokio::task::JoinHandle<()>>,
+    /// The mirror the answers read (`GATEWAY_MIRROR=on`), built once here.
+    mirror: Option<Arc<Mirror>>,
+    /// The mirror's runner, stopped with the server.
+    mirror_runner: Option<RunningMirror>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -54,8 +60,8 @@ pub struct Backends {
     pub second_level: Arc<dyn SecondLevel>,
     /// In a group: what counts caller quotas for the group and brings purges from the other gateways.
     pub group: Option<GroupLink>,
-    /// The local copy of every event that answers covered windows and `/v1/series`, `/v1/export`; `None`
-    /// when the mirror is off (those routes then answer 503 and the cloud's routes go to the cloud).
+    /// A mirror made outside (a test's, over a store it synced) that answers instead of the one
+    /// `GATEWAY_MIRROR` opens; `None` in `serve`.
     pub mirror: Option<Arc<Mirror>>,
 }
 
@@ -130,7 +136,31 @@ impl Application {
         let upkeep =
             callers::upkeep::Upkeep::new(gate_layer.clone(), settings.callers.token_sources);
         let (cors_origins, limits) = (settings.callers.cors_origins, settings.callers.limits);
-        let mirror_data = backends.mirror.clone().map(web::Data::from);
+        let mirror = settings.mirror.enabled.then(|| {
+            // A store several gateways share is synced by one of them at a time, under the group's lease;
+            // with a SQLite file each gateway has its own, and syncs it.
+            let lease = match &backends.group {
+                Some(link) if settings.mirror.store.is_shared() => Some(link.mirror_sync_lease()),
+                _ => None,
+            };
+            MirrorService::open(
+                &settings.mirror,
+                &settings.upstream.state_dir,
+                settings.upstream.upstream_rps,
+                lease,
+            )
+        });
+        let mirror_status = mirror.as_ref().map_or_else(
+            || web::Data::new(MirrorStatus::off()),
+            MirrorService::status,
+        );
+        // A mirror given in the backends (a test's, over a store it synced) answers instead of one opened here.
+        let mirror_data = backends
+            .mirror
+            .clone()
+            .or_else(|| mirror.as_ref().map(|m| m.mirror().clone()))
+            .map(web::Data::from);
+        let mirror_handle = mirror_data.as_ref().map(|m| m.clone().into_inner());
         let readiness = web::Data::new(
             Readiness::new(
                 settings.upstream.state_dir.clone(),
@@ -146,7 +176,8 @@ impl Application {
                 .app_data(readiness.clone())
                 .app_data(gate.clone())
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
-                .app_data(shared_cache.clone());
+                .app_data(shared_cache.clone())
+                .app_data(mirror_status.clone());
             let app = match &mirror_data {
                 Some(mirror) => app.app_data(mirror.clone()),
                 None => app,
@@ -179,17 +210,31 @@ impl Application {
             .group
             .as_ref()
             .map(|link| link.listen_for_purges(cache.clone()));
+        let mirror_runner = mirror.map(|m| {
+            m.start(
+                web::Data::new(UpstreamClient::new(upstream.clone())),
+                cache.clone(),
+                settings.cache.settle_after,
+            )
+        });
         Ok(Self {
             port,
             server,
             upkeep,
             purges,
+            mirror: mirror_handle,
+            mirror_runner,
         })
     }
 
     /// The port the gateway listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The mirror the answers read, when `GATEWAY_MIRROR=on`.
+    pub fn mirror(&self) -> Option<&Arc<Mirror>> {
+        self.mirror.as_ref()
     }
 
     /// A handle to stop the server gracefully.
@@ -205,6 +250,9 @@ impl Application {
         upkeep.abort();
         if let Some(purges) = self.purges {
             purges.abort();
+        }
+        if let Some(runner) = self.mirror_runner {
+            runner.stop().await;
         }
         served
     }

@@ -42,6 +42,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(series::series);
     config.service(export::export);
     config.service(admin::purge_cache);
+    config.service(crate::mirror::route::mirror_status);
     config.configure(crate::ops::routes);
 }
 
@@ -63,8 +64,8 @@ pub async fn not_found(
     let allow = match request.path() {
         _ if api_route => Some("GET"),
         "/admin/cache" => Some("DELETE"),
-        "/v1/series" | "/v1/export" => Some("GET"),
-        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" => Some("GET"),
+        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" | "/v1/mirror" | "/v1/series"
+        | "/v1/export" => Some("GET"),
         _ => None,
     };
     if let Some(allow) = allow {

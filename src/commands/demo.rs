@@ -6,6 +6,7 @@ use crate::callers::settings::CallerQuota;
 use crate::callers::CallersSettings;
 use crate::cli::DemoArgs;
 use crate::commands::simulate::simulator_rps_in_range;
+use crate::mirror::settings::{MirrorSettings, Since};
 use crate::secret::Secret;
 use crate::settings::{BaseUrl, Settings, UpstreamSettings};
 use crate::simulator::{Simulator, SimulatorSettings};
@@ -43,6 +44,12 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             )?,
             ..CallersSettings::open()
         },
+        // The mirror fills from the simulated cloud's first event on, in the lane's idle turns.
+        mirror: MirrorSettings {
+            since: Since::At(simulated.data_anchor - chrono::Duration::days(30)),
+            poll_every: std::time::Duration::from_secs(10),
+            ..MirrorSettings::default()
+        },
     };
     let app = Application::build(settings)?;
     let base = format!("http://{}:{}/service/api/v1", args.listen.ip(), app.port());
@@ -52,6 +59,11 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     println!("  try:             curl '{base}/locations'");
     println!(
         "                   curl '{base}/totals/types?location_id=101&since=2025-12-25T00:00:00Z'"
+    );
+    println!(
+        "  the mirror:      curl 'http://{}:{}/v1/mirror'   (fills at half the upstream rate)",
+        args.listen.ip(),
+        app.port()
     );
     println!("  stop with Ctrl-C");
     log::info!("listening on {base}");

@@ -3,6 +3,8 @@
 pub mod check;
 pub mod demo;
 pub mod healthcheck;
+pub mod mirror;
+mod mirror_progress;
 pub mod openapi;
 pub mod serve;
 pub mod simulate;

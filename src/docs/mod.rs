@@ -48,7 +48,7 @@ so \"Try it out\" against the demo returns data.";
     tags(
         (name = "Dictionaries", description = "Locations, channels and triggers of the account."),
         (name = "Statistic", description = "Events and their totals."),
-        (name = "Mirror", description = "The gateway's own answers from its local copy of every event: series and exports, with no upstream call."),
+        (name = "Mirror", description = "The gateway's local copy of every event: its state, and the answers only it gives (series, exports), with no upstream call."),
     ),
 )]
 struct ApiDoc;

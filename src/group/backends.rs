@@ -16,6 +16,7 @@ use super::nonce::{Gathering, GroupNonceAllocator};
 use super::quota::GroupQuota;
 use super::second_level::{spawn_purge_listener, RedisSecondLevel};
 use super::settings::GroupSettings;
+use super::sync_lease::{RedisSyncLease, SYNC_LEASE_TTL};
 use crate::cache::second_level::SecondLevel;
 use crate::cache::ResponseCache;
 use crate::callers::limiter::CallerLimiter;
@@ -54,6 +55,15 @@ impl GroupLink {
     /// Caller quotas counted for the group over this gateway's own paces. Call it inside the runtime.
     pub fn quotas(&self, paces: CallerLimiter) -> Arc<dyn CallerQuotas> {
         GroupQuota::start(paces, self.connection.clone(), self.keys.clone())
+    }
+
+    /// The lease under which one gateway of the group syncs the mirror's shared store.
+    pub fn mirror_sync_lease(&self) -> Arc<dyn crate::mirror::lease::SyncLease> {
+        Arc::new(RedisSyncLease::new(
+            self.connection.clone(),
+            self.keys.mirror_sync_lease(),
+            SYNC_LEASE_TTL,
+        ))
     }
 
     /// Applies purges announced by any gateway of the group to `cache`'s first level, until aborted.

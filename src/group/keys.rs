@@ -43,6 +43,11 @@ impl GroupKeys {
         format!("{}:lease", self.base)
     }
 
+    /// The mirror's sync lease: which gateway syncs the group's shared store.
+    pub fn mirror_sync_lease(&self) -> String {
+        format!("{}:mirror:sync-lease", self.base)
+    }
+
     /// Where the second cache level keeps the answer for a canonical cache key.
     pub fn answer(&self, cache_key: &str) -> String {
         format!("{}:cache:{cache_key}", self.base)

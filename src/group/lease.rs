@@ -32,7 +32,7 @@ return 0
 
 /// Deletes the lease only if this holder still holds it; answers 1 when it did.
 /// KEYS: lease. ARGV: holder token.
-static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+pub(super) static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -45,7 +45,7 @@ return 0
 
 /// Extends the lease only if this holder still holds it; answers 1 when it did.
 /// KEYS: lease. ARGV: holder token, ttl in ms.
-static RENEW: LazyLock<Script> = LazyLock::new(|| {
+pub(super) static RENEW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -141,7 +141,7 @@ impl GroupLease {
 }
 
 /// Redis's PX wants at least 1 ms.
-fn millis(duration: Duration) -> u64 {
+pub(super) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis())
         .unwrap_or(u64::MAX)
         .max(1)

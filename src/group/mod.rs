@@ -21,3 +21,4 @@ pub mod quota;
 mod quota_script;
 pub mod second_level;
 pub mod settings;
+pub mod sync_lease;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::secret::redact_url;
 use crate::settings_values::parse_bytes;
 
 /// The key prefix when `GATEWAY_REDIS_PREFIX` is unset.
@@ -47,35 +48,13 @@ impl RedisUrl {
 
 impl fmt::Display for RedisUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&redacted(&self.0))
+        f.write_str(&redact_url(&self.0))
     }
 }
 
 impl fmt::Debug for RedisUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "RedisUrl({self})")
-    }
-}
-
-/// The URL with the password of its user part, if any, replaced by `[REDACTED]`.
-fn redacted(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        // Unparsable as a URL: it may still hold a password somewhere, so show none of it.
-        return "[REDACTED]".to_string();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    // A query may carry settings, a password among them: show that there is one, not what it says.
-    let path = match path.split_once(['?', '#']) {
-        Some((path, _)) => format!("{path}?[REDACTED]"),
-        None => path.to_string(),
-    };
-    match authority.rsplit_once('@') {
-        Some((user_info, host)) => {
-            let user = user_info.split_once(':').map_or("", |(user, _)| user);
-            format!("{scheme}://{user}:[REDACTED]@{host}{path}")
-        }
-        None => format!("{scheme}://{authority}{path}"),
     }
 }
 

@@ -135,7 +135,7 @@ pub async fn sync_until_caught_up(
 }
 
 /// RFC 3339 in UTC with microseconds, the precision the cursor keeps.
-fn format_micros(micros: i64) -> String {
+pub fn format_micros(micros: i64) -> String {
     DateTime::<Utc>::from_timestamp_micros(micros)
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
         .to_rfc3339_opts(SecondsFormat::Micros, true)

@@ -75,7 +75,7 @@ fn describe() {
     describe_histogram!(
         "gateway_lane_wait_seconds",
         Unit::Seconds,
-        "Time callers waited for their turn in the upstream lane."
+        "Time calls waited for their turn in the upstream lane, by class (caller, background)."
     );
     describe_gauge!(
         "gateway_lane_queue_depth",
@@ -112,6 +112,10 @@ fn describe() {
     describe_counter!(
         "gateway_readiness_failures_total",
         "Readiness checks answered 503 because the group's Redis could not be reached (reason=coordination)."
+    );
+    describe_counter!(
+        "gateway_mirror_upstream_calls_total",
+        "Calls the mirror sent to the cloud, by purpose (sync, tail, verify, repair, dimensions)."
     );
     describe_gauge!(
         "gateway_nonce_remaining",

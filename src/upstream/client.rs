@@ -159,7 +159,15 @@ impl UpstreamClient {
                 GatewayError::lane_full(settings.upstream_rps, settings.max_wait, full.retry_after)
             }
         })?;
-        metrics::histogram!("gateway_lane_wait_seconds").record(asked.elapsed().as_secs_f64());
+        // Apart by class, so that callers' waits can be read without background work's (refresh-ahead, the
+        // mirror), which waits behind every caller by design.
+        let class = if request.background {
+            "background"
+        } else {
+            "caller"
+        };
+        metrics::histogram!("gateway_lane_wait_seconds", "class" => class)
+            .record(asked.elapsed().as_secs_f64());
         Ok(turn)
     }
 

@@ -9,6 +9,7 @@ use actix_web::http::{Method, StatusCode};
 use camlytics_gateway::cache::settings::CacheSettings;
 use camlytics_gateway::callers::settings::CallerQuota;
 use camlytics_gateway::callers::CallersSettings;
+use camlytics_gateway::mirror::settings::MirrorSettings;
 use camlytics_gateway::secret::Secret;
 use camlytics_gateway::settings::{BaseUrl, Settings, UpstreamSettings};
 use camlytics_gateway::simulator::{Simulator, SimulatorHandle, SimulatorSettings};
@@ -30,6 +31,8 @@ pub struct TestConfig {
     pub simulator: SimulatorSettings,
     /// Tokens, per-caller quota, CORS and request limits; open and effectively unlimited by default.
     pub callers: CallersSettings,
+    /// The mirror; off by default, as most tests count the gateway's upstream calls.
+    pub mirror: MirrorSettings,
 }
 
 impl Default for TestConfig {
@@ -56,6 +59,7 @@ impl Default for TestConfig {
                 }),
                 ..CallersSettings::open()
             },
+            mirror: MirrorSettings::off(),
         }
     }
 }
@@ -140,6 +144,7 @@ pub fn gateway_settings(config: &TestConfig, cloud_url: &str, state_dir: &TempDi
         },
         cache: config.cache.clone(),
         callers: config.callers.clone(),
+        mirror: config.mirror.clone(),
     }
 }
 
