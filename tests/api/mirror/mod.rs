@@ -1,7 +1,12 @@
 //! The mirror's store and sync against the simulated cloud, through a gateway that signs for them.
 
+mod answers;
+mod export;
 mod fetch;
 mod kill;
+mod mirrored;
+mod random;
+mod series;
 mod sync;
 
 use camlytics_gateway::mirror::event::EventFilter;
