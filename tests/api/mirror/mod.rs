@@ -1,10 +1,15 @@
 //! The mirror's store and sync against the simulated cloud, through a gateway that signs for them.
 
+mod answers;
 mod budget;
+mod export;
 mod fetch;
 mod kill;
+mod mirrored;
+mod random;
 mod repair;
 mod running;
+mod series;
 mod serve;
 mod sync;
 
