@@ -5,6 +5,7 @@
 pub mod coverage;
 pub mod event;
 pub mod handle;
+pub mod postgres;
 pub mod sqlite;
 pub mod store;
 pub mod sync;
