@@ -1,7 +1,14 @@
 //! The embedded store: one SQLite file in the state directory, in WAL mode with `synchronous=FULL`. Every
 //! call runs on tokio's blocking pool, never on an actix worker, one at a time on the one connection.
 
+mod counts;
+mod dims;
+mod meta;
+mod packed;
+mod plan;
 mod read;
+mod repair;
+mod rollups;
 mod schema;
 mod write;
 
@@ -10,6 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
+use self::dims::{Dims, Fresh};
 use super::event::{EventFilter, StoredEvent};
 use super::store::{
     CountQuery, EventQuery, EventStore, GroupCount, Inserted, Repaired, Span, StoreError,
@@ -19,10 +27,16 @@ use super::store::{
 /// The file's name inside `GATEWAY_STATE_DIR`.
 pub const FILE_NAME: &str = "mirror.sqlite3";
 
+/// The connection and what it knows of the file's dimension combinations, behind one lock.
+struct Held {
+    conn: Connection,
+    dims: Dims,
+}
+
 /// The SQLite event store; cheap to clone, all clones share the one connection.
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    held: Arc<Mutex<Held>>,
     path: PathBuf,
 }
 
@@ -36,12 +50,15 @@ impl SqliteStore {
     }
 
     /// Opens (creating if needed) the file at `path`, on the calling thread: for threads that may block.
+    /// A file of an older gateway is upgraded in place (its rollups rebuilt from its events, which takes
+    /// seconds for millions of events); one of a newer gateway is refused.
     pub fn open_blocking(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path)
-            .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?;
-        schema::prepare(&conn).map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
+        let at = |e: String| StoreError(format!("{}: {e}", path.display()));
+        let mut conn = Connection::open(path).map_err(|e| at(e.to_string()))?;
+        schema::prepare(&mut conn).map_err(at)?;
+        let dims = Dims::load(&conn).map_err(|e| at(format!("reading the dimensions: {e}")))?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            held: Arc::new(Mutex::new(Held { conn, dims })),
             path: path.to_path_buf(),
         })
     }
@@ -55,18 +72,36 @@ impl SqliteStore {
     async fn run<T: Send + 'static>(
         &self,
         what: &'static str,
-        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+        work: impl FnOnce(&mut Connection, &mut Dims) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let conn = Arc::clone(&self.conn);
+        let held = Arc::clone(&self.held);
         tokio::task::spawn_blocking(move || {
             // A panic while holding the lock cannot leave a half transaction behind (SQLite rolls back an
-            // unfinished one), so the connection is still good.
-            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut conn)
+            // unfinished one), and `Dims` only learns combinations after a commit, so both are still good.
+            let mut held = held.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let Held { conn, dims } = &mut *held;
+            work(conn, dims)
         })
         .await
         .map_err(|e| StoreError(format!("{what}: {e}")))?
         .map_err(|e| StoreError(format!("{what}: {e}")))
+    }
+
+    /// Runs `write` in one IMMEDIATE transaction (the write lock taken first, so its reads never meet a busy
+    /// upgrade), commits, then lets the connection know the combinations it added.
+    async fn write<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        write: impl FnOnce(&Connection, &Dims) -> rusqlite::Result<(T, Fresh)> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.run(what, move |conn, dims| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let (done, fresh) = write(&tx, dims)?;
+            tx.commit()?;
+            dims.publish(fresh);
+            Ok(done)
+        })
+        .await
     }
 }
 
@@ -78,18 +113,14 @@ impl EventStore for SqliteStore {
         cursor: SyncCursor,
     ) -> Result<Inserted, StoreError> {
         let events = events.to_vec();
-        self.run("committing a page", move |conn| {
-            // IMMEDIATE takes the write lock first, so the read-then-write below never meets a busy upgrade.
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let inserted = write::insert_page(&tx, &events, cursor)?;
-            tx.commit()?;
-            Ok(inserted)
+        self.write("committing a page", move |tx, dims| {
+            write::insert_page(tx, dims, &events, cursor)
         })
         .await
     }
 
     async fn cursor(&self) -> Result<Option<SyncCursor>, StoreError> {
-        self.run("reading the cursor", |conn| {
+        self.run("reading the cursor", |conn, _| {
             conn.query_row(
                 "SELECT since_us, after_id FROM sync_cursor WHERE only = 1",
                 [],
@@ -107,43 +138,78 @@ impl EventStore for SqliteStore {
 
     async fn count(&self, filter: &EventFilter) -> Result<u64, StoreError> {
         let filter = filter.clone();
-        self.run("counting events", move |conn| read::count(conn, &filter))
-            .await
+        self.run("counting events", move |conn, dims| {
+            counts::count(conn, dims, &filter)
+        })
+        .await
     }
 
     async fn events(&self, query: &EventQuery) -> Result<Vec<Box<str>>, StoreError> {
         let query = query.clone();
-        self.run("reading events", move |conn| read::events(conn, &query))
+        self.run("reading events", move |conn, _| read::events(conn, &query))
             .await
     }
 
-    async fn grouped_counts(&self, _query: &CountQuery) -> Result<Vec<GroupCount>, StoreError> {
-        Err(StoreError("grouped counts: not written yet".into()))
+    async fn grouped_counts(&self, query: &CountQuery) -> Result<Vec<GroupCount>, StoreError> {
+        counts::check_edges(&query.edges)
+            .map_err(|e| StoreError(format!("grouped counts: {e}")))?;
+        let query = query.clone();
+        self.run("grouped counts", move |conn, dims| {
+            counts::grouped_counts(conn, dims, &query)
+        })
+        .await
     }
 
     async fn replace_window(
         &self,
-        _location_id: Option<i64>,
-        _span: Span,
-        _events: &[StoredEvent],
+        location_id: Option<i64>,
+        span: Span,
+        events: &[StoredEvent],
     ) -> Result<Repaired, StoreError> {
-        Err(StoreError("replacing a window: not written yet".into()))
+        let outside = events.iter().find(|e| {
+            !(span.from_micros..=span.to_micros).contains(&e.event_time_micros)
+                || location_id.is_some_and(|l| l != e.location_id)
+        });
+        if let Some(event) = outside {
+            return Err(StoreError(format!(
+                "replacing a window: event {} lies outside the window or its location",
+                event.id
+            )));
+        }
+        let events = events.to_vec();
+        self.write("replacing a window", move |tx, dims| {
+            repair::replace_window(tx, dims, location_id, span, &events)
+        })
+        .await
     }
 
-    async fn drop_before(&self, _micros: i64) -> Result<u64, StoreError> {
-        Err(StoreError("dropping old events: not written yet".into()))
+    async fn drop_before(&self, micros: i64) -> Result<u64, StoreError> {
+        self.write("dropping old events", move |tx, dims| {
+            repair::drop_before(tx, dims, micros)
+        })
+        .await
     }
 
     async fn stats(&self) -> Result<StoreStats, StoreError> {
-        Err(StoreError("stats: not written yet".into()))
+        let path = self.path.clone();
+        self.run("reading the store's size", move |conn, _| {
+            meta::stats(conn, &path)
+        })
+        .await
     }
 
-    async fn note(&self, _name: &str) -> Result<Option<String>, StoreError> {
-        Err(StoreError("notes: not written yet".into()))
+    async fn note(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let name = name.to_owned();
+        self.run("reading a note", move |conn, _| meta::note(conn, &name))
+            .await
     }
 
-    async fn set_note(&self, _name: &str, _value: &str) -> Result<(), StoreError> {
-        Err(StoreError("notes: not written yet".into()))
+    async fn set_note(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        let (name, value) = (name.to_owned(), value.to_owned());
+        self.run("writing a note", move |conn, _| {
+            meta::set_note(conn, &name, &value)
+        })
+        .await
     }
 }
 

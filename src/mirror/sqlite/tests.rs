@@ -1,4 +1,10 @@
-//! The SQLite store on a temporary file: keys, rollups, order and the cursor.
+//! The SQLite store on a temporary file: keys, rollups, order and the cursor; grouped counts, repairs,
+//! retention, stats and notes in the modules below.
+
+mod counts;
+mod meta;
+mod recount;
+mod repair;
 
 use super::*;
 use crate::mirror::event::Scope;
