@@ -158,7 +158,7 @@ impl EventStore for PostgresStore {
         let client = self.client(what).await?;
         let row = client
             .query_opt(
-                "SELECT since_us, after_id FROM mirror_sync_cursor WHERE only = 1",
+                "SELECT since_us, after_id FROM mirror_sync_cursor WHERE singleton = 1",
                 &[],
             )
             .await

@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS mirror_rollup_minute (
 CREATE TABLE IF NOT EXISTS mirror_rollup_hour (LIKE mirror_rollup_minute INCLUDING ALL);
 CREATE TABLE IF NOT EXISTS mirror_rollup_day (LIKE mirror_rollup_minute INCLUDING ALL);
 CREATE TABLE IF NOT EXISTS mirror_sync_cursor (
-    only     smallint PRIMARY KEY CHECK (only = 1),
+    singleton smallint PRIMARY KEY CHECK (singleton = 1),
     since_us bigint NOT NULL,
     after_id bigint
 );

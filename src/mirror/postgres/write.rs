@@ -183,8 +183,8 @@ pub(super) async fn upsert(
 pub(super) async fn set_cursor(tx: &Transaction<'_>, cursor: SyncCursor) -> Result<(), Failure> {
     let statement = tx
         .prepare_cached(
-            "INSERT INTO mirror_sync_cursor (only, since_us, after_id) VALUES (1, $1, $2)
-             ON CONFLICT (only) DO UPDATE SET since_us = excluded.since_us, after_id = excluded.after_id",
+            "INSERT INTO mirror_sync_cursor (singleton, since_us, after_id) VALUES (1, $1, $2)
+             ON CONFLICT (singleton) DO UPDATE SET since_us = excluded.since_us, after_id = excluded.after_id",
         )
         .await?;
     tx.execute(&statement, &[&cursor.since_micros, &cursor.after_id])

@@ -1,5 +1,6 @@
 //! The mirror's store and sync against the simulated cloud, through a gateway that signs for them.
 
+mod contract;
 mod fetch;
 mod kill;
 mod sync;
