@@ -2,6 +2,7 @@
 
 mod answers;
 mod budget;
+mod contract;
 mod export;
 mod fetch;
 mod kill;
