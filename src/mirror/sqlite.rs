@@ -12,8 +12,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::event::{EventFilter, StoredEvent};
 use super::store::{
-    CountQuery, EventQuery, EventStore, GroupCount, Inserted, Repaired, Span, StoreError, StoreStats,
-    SyncCursor,
+    CountQuery, EventQuery, EventStore, GroupCount, Inserted, Repaired, Span, StoreError,
+    StoreStats, SyncCursor,
 };
 
 /// The file's name inside `GATEWAY_STATE_DIR`.
