@@ -44,6 +44,8 @@ impl GatewayProcess {
             ("GATEWAY_STATE_DIR", state.as_str()),
             ("GATEWAY_UPSTREAM_RPS", "1000"),
             ("GATEWAY_WARM_DIMENSIONS", "false"),
+            // Most tests count the gateway's upstream calls; those about the mirror turn it on.
+            ("GATEWAY_MIRROR", "off"),
         ];
         all_env.extend_from_slice(env);
         Self::spawn(&["serve"], &all_env)
