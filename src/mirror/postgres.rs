@@ -3,8 +3,10 @@
 //! `synchronous_commit=on`, so an acknowledged write survives `kill -9` of the gateway and a crash of the server.
 //! Crate choice: tokio-postgres with a deadpool pool, for a small dependency tree and plain runtime-checked SQL.
 
+mod counts;
+mod dims;
 mod filter;
-mod grouped;
+mod packed;
 mod plan;
 mod read;
 mod rollup;
@@ -12,6 +14,7 @@ mod schema;
 mod url;
 mod write;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
@@ -24,6 +27,7 @@ use super::store::{
     CountQuery, EventQuery, EventStore, GroupCount, Inserted, Repaired, Span, StoreError,
     StoreStats, SyncCursor,
 };
+use dims::Dims;
 use rollup::Deltas;
 
 /// Connections the pool keeps at most.
@@ -37,6 +41,7 @@ const ATTEMPTS: usize = 5;
 pub struct PostgresStore {
     pool: Pool,
     url: PgUrl,
+    dims: Arc<Dims>,
 }
 
 /// Why a write failed: the database said so (and may say "try again"), or the store gave up.
@@ -57,6 +62,14 @@ fn fault(what: &str, e: tokio_postgres::Error) -> StoreError {
     match e.as_db_error() {
         Some(db) => StoreError(format!("{what}: {} ({})", db.message(), db.code().code())),
         None => StoreError(format!("{what}: {e}")),
+    }
+}
+
+/// A failure as a store error.
+fn failed(what: &str, failure: Failure) -> StoreError {
+    match failure {
+        Failure::Db(e) => fault(what, e),
+        Failure::Store(e) => e,
     }
 }
 
@@ -81,10 +94,25 @@ impl PostgresStore {
         let store = Self {
             pool,
             url: url.clone(),
+            dims: Arc::default(),
         };
         let mut client = store.client("preparing the store").await?;
         schema::prepare(&mut client).await?;
+        store
+            .dims
+            .load(&client)
+            .await
+            .map_err(|e| fault("reading the dimension combinations", e))?;
         Ok(store)
+    }
+
+    /// Each event's combination id, interned (and committed) before the transaction that counts by it.
+    async fn dims_of(&self, what: &str, events: &[StoredEvent]) -> Result<Vec<u32>, StoreError> {
+        let client = self.client(what).await?;
+        self.dims
+            .ids_for(&client, events)
+            .await
+            .map_err(|e| fault(what, e))
     }
 
     /// Where the store is (shown redacted).
@@ -144,9 +172,10 @@ impl EventStore for PostgresStore {
         events: &[StoredEvent],
         cursor: SyncCursor,
     ) -> Result<Inserted, StoreError> {
+        let dims = self.dims_of("committing a page", events).await?;
         in_transaction!(self, "committing a page", |tx| {
             let mut deltas = Deltas::default();
-            let inserted = write::upsert(&tx, events, &mut deltas).await?;
+            let inserted = write::upsert(&tx, events, &dims, &mut deltas).await?;
             deltas.apply(&tx).await?;
             write::set_cursor(&tx, cursor).await?;
             Ok(inserted)
@@ -172,9 +201,9 @@ impl EventStore for PostgresStore {
     async fn count(&self, filter: &EventFilter) -> Result<u64, StoreError> {
         let what = "counting events";
         let client = self.client(what).await?;
-        read::count(&client, filter)
+        counts::count(&client, &self.dims, filter)
             .await
-            .map_err(|e| fault(what, e))
+            .map_err(|e| failed(what, e))
     }
 
     async fn events(&self, query: &EventQuery) -> Result<Vec<Box<str>>, StoreError> {
@@ -188,9 +217,9 @@ impl EventStore for PostgresStore {
     async fn grouped_counts(&self, query: &CountQuery) -> Result<Vec<GroupCount>, StoreError> {
         let what = "counting per bucket";
         let client = self.client(what).await?;
-        grouped::grouped_counts(&client, query)
+        counts::grouped_counts(&client, &self.dims, query)
             .await
-            .map_err(|e| fault(what, e))
+            .map_err(|e| failed(what, e))
     }
 
     async fn replace_window(
@@ -199,8 +228,9 @@ impl EventStore for PostgresStore {
         span: Span,
         events: &[StoredEvent],
     ) -> Result<Repaired, StoreError> {
+        let dims = self.dims_of("replacing a window", events).await?;
         in_transaction!(self, "replacing a window", |tx| {
-            write::replace_window(&tx, location_id, span, events).await
+            write::replace_window(&tx, location_id, span, events, &dims).await
         })
     }
 

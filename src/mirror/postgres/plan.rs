@@ -26,12 +26,22 @@ impl Level {
         }
     }
 
-    /// The table holding this level's rollups.
-    pub(super) const fn table(self) -> &'static str {
+    /// The level's number in `mirror_rollups.level`.
+    pub(super) const fn code(self) -> i16 {
         match self {
-            Level::Minute => "mirror_rollup_minute",
-            Level::Hour => "mirror_rollup_hour",
-            Level::Day => "mirror_rollup_day",
+            Level::Minute => 0,
+            Level::Hour => 1,
+            Level::Day => 2,
+        }
+    }
+
+    /// The level numbered `code`.
+    pub(super) const fn from_code(code: i16) -> Option<Self> {
+        match code {
+            0 => Some(Level::Minute),
+            1 => Some(Level::Hour),
+            2 => Some(Level::Day),
+            _ => None,
         }
     }
 
@@ -128,6 +138,66 @@ pub(super) fn plan(since: Option<i64>, until: Option<i64>, levels: &[Level]) -> 
     Plan { ranges }
 }
 
+/// What to read for several windows (each bucket's, in time order): rollup ranges `(level code, first unit,
+/// last unit)` and event ranges (inclusive microseconds), touching ranges of one source merged, so an hourly
+/// series over a month is one range of hours and no unit read lies across two windows.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Reads {
+    /// `(Level::code, from, to)`, units inclusive.
+    pub(super) rollups: Vec<(i16, i64, i64)>,
+    /// `(from, to)`, microseconds inclusive.
+    pub(super) events: Vec<(i64, i64)>,
+}
+
+/// The reads covering each of `windows` (`since..=until`, `None` unbounded) exactly once.
+pub(super) fn reads(windows: impl IntoIterator<Item = (Option<i64>, Option<i64>)>) -> Reads {
+    let mut pieces: Vec<(Option<Level>, i64, i64)> = Vec::new();
+    for (since, until) in windows {
+        let plan = plan(since, until, &Level::ALL);
+        for (source, (from, to)) in SLOTS.iter().zip(plan.ranges) {
+            if from <= to {
+                let level = match source {
+                    Source::Events => None,
+                    Source::Rollup(level) => Some(*level),
+                };
+                pieces.push((level, from, to));
+            }
+        }
+    }
+    pieces.sort_unstable();
+    let mut reads = Reads::default();
+    for (level, from, to) in pieces {
+        let merged = match level {
+            None => extend(&mut reads.events, from, to),
+            Some(level) => match reads.rollups.last_mut() {
+                Some((l, _, last)) if *l == level.code() && last.checked_add(1) == Some(from) => {
+                    *last = to;
+                    true
+                }
+                _ => false,
+            },
+        };
+        if !merged {
+            match level {
+                None => reads.events.push((from, to)),
+                Some(level) => reads.rollups.push((level.code(), from, to)),
+            }
+        }
+    }
+    reads
+}
+
+/// Extends the last range when `from..=to` follows it directly.
+fn extend(ranges: &mut [(i64, i64)], from: i64, to: i64) -> bool {
+    match ranges.last_mut() {
+        Some((_, last)) if last.checked_add(1) == Some(from) => {
+            *last = to;
+            true
+        }
+        _ => false,
+    }
+}
+
 /// The inclusive range of microseconds `from..to`, or the empty range.
 fn micros_range(from: i128, to: i128) -> (i64, i64) {
     if from < to {
@@ -210,6 +280,38 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_hourly_series_over_a_month_is_one_range_of_hours() {
+        let windows = (0..720).map(|h| (Some(T0 + h * HOUR), Some(T0 + (h + 1) * HOUR - 1)));
+
+        let reads = reads(windows);
+
+        let hours = (Level::Hour.code(), T0 / HOUR, T0 / HOUR + 719);
+        assert_eq!(
+            reads,
+            Reads {
+                rollups: vec![hours],
+                events: vec![]
+            }
+        );
+    }
+
+    #[test]
+    fn daily_buckets_at_a_half_hour_offset_read_hours_and_the_half_hours_around_each_edge() {
+        let start = T0 - 5 * HOUR - 30 * MIN;
+        let windows = (0..3).map(|d| (Some(start + d * DAY), Some(start + (d + 1) * DAY - 1)));
+
+        let reads = reads(windows);
+
+        // No UTC day lies inside a day from 18:30 to 18:30; the half hours either side of an edge touch.
+        assert!(reads.events.is_empty(), "{reads:?}");
+        let count = |level: Level| reads.rollups.iter().filter(|r| r.0 == level.code()).count();
+        assert_eq!(
+            (count(Level::Day), count(Level::Hour), count(Level::Minute)),
+            (0, 3, 4)
+        );
     }
 
     #[test]

@@ -1,42 +1,10 @@
-//! Counts and pages read back: totals from the rollups where whole minutes, hours and days allow (one
-//! statement, one round trip), and pages in the reference's order (`event_time`, then id).
+//! Pages read back in the reference's order (`event_time`, then id), and the store's size.
 
 use deadpool_postgres::Client;
 
 use super::filter::{dimensions, Params};
-use super::plan::{plan, Level, Source, SLOTS};
-use crate::mirror::event::EventFilter;
+use super::packed;
 use crate::mirror::store::{EventQuery, Order, StoreStats};
-
-/// Events matching `filter`: each slot of the window's plan counted from its own table, summed in one query.
-pub(super) async fn count(
-    client: &Client,
-    filter: &EventFilter,
-) -> Result<u64, tokio_postgres::Error> {
-    let mut params = Params::default();
-    let dims = dimensions(filter, &mut params);
-    let plan = plan(filter.since_micros, filter.until_micros, &Level::ALL);
-    let parts: Vec<String> = SLOTS
-        .iter()
-        .zip(plan.ranges)
-        .map(|(source, (from, to))| {
-            let (from, to) = (params.bind(from), params.bind(to));
-            match source {
-                Source::Events => format!(
-                    "(SELECT count(*) FROM mirror_events WHERE {dims}event_time_us BETWEEN {from} AND {to})"
-                ),
-                Source::Rollup(level) => format!(
-                    "(SELECT COALESCE(sum(count), 0) FROM {} WHERE {dims}unit BETWEEN {from} AND {to})",
-                    level.table()
-                ),
-            }
-        })
-        .collect();
-    let sql = format!("SELECT ({})::int8", parts.join(" + "));
-    let statement = client.prepare_cached(&sql).await?;
-    let total: i64 = client.query_one(&statement, &params.values()).await?.get(0);
-    Ok(u64::try_from(total).unwrap_or(0))
-}
 
 /// One page of raw events for `query`.
 pub(super) async fn events(
@@ -85,25 +53,33 @@ pub(super) async fn events(
         .collect())
 }
 
-/// Events held (from the day rollups, kept equal to the events), oldest and newest, and the tables' size.
+/// Events held (summed from the day rollups, kept equal to the events), oldest and newest, and the tables'
+/// size on disk.
 pub(super) async fn stats(client: &Client) -> Result<StoreStats, tokio_postgres::Error> {
+    let days = client
+        .prepare_cached("SELECT counts FROM mirror_rollups WHERE level = 2")
+        .await?;
+    let mut events: u64 = 0;
+    for row in client.query(&days, &[]).await? {
+        // A row that does not decode adds nothing here; counts report it where it matters.
+        let _ = packed::for_each(row.get(0), |_, n| events = events.saturating_add(n));
+    }
     let statement = client
         .prepare_cached(
-            "SELECT (SELECT COALESCE(sum(count), 0)::int8 FROM mirror_rollup_day),
-                    (SELECT min(event_time_us) FROM mirror_events),
+            "SELECT (SELECT min(event_time_us) FROM mirror_events),
                     (SELECT max(event_time_us) FROM mirror_events),
                     (SELECT sum(pg_total_relation_size(to_regclass(t)))::int8 FROM unnest(ARRAY[
-                        'mirror_events', 'mirror_rollup_minute', 'mirror_rollup_hour', 'mirror_rollup_day',
-                        'mirror_sync_cursor', 'mirror_notes', 'mirror_schema']) AS t)",
+                        'mirror_events', 'mirror_dims', 'mirror_rollups', 'mirror_sync_cursor',
+                        'mirror_notes', 'mirror_schema']) AS t)",
         )
         .await?;
     let row = client.query_one(&statement, &[]).await?;
     Ok(StoreStats {
-        events: u64::try_from(row.get::<_, i64>(0)).unwrap_or(0),
-        oldest_micros: row.get(1),
-        newest_micros: row.get(2),
+        events,
+        oldest_micros: row.get(0),
+        newest_micros: row.get(1),
         bytes_on_disk: row
-            .get::<_, Option<i64>>(3)
+            .get::<_, Option<i64>>(2)
             .and_then(|b| u64::try_from(b).ok()),
     })
 }

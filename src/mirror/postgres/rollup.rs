@@ -1,123 +1,109 @@
-//! Rollup deltas: what a transaction's writes did to each (minute, dimensions), folded into hours and days
-//! and applied to the three rollup tables in key order, so two writers never wait on each other's rows in
-//! opposite orders.
+//! Rollup deltas: what a transaction's writes did to each (minute, combination), folded into hours and days
+//! and merged into the packed rows. The rows are locked in (level, unit) order, after the events, so two
+//! writers never wait on each other in opposite orders.
 
 use std::collections::BTreeMap;
 
 use deadpool_postgres::Transaction;
-use tokio_postgres::Row;
 
+use super::packed;
 use super::plan::Level;
-use crate::mirror::event::StoredEvent;
-
-/// A rollup row's key at one level: the unit number, then the dimensions, in the primary key's order.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Key {
-    unit: i64,
-    location_id: i64,
-    channel_id: String,
-    trigger_id: String,
-    event_type: String,
-    origin: String,
-}
+use super::Failure;
+use crate::mirror::store::StoreError;
 
 /// The minute of `event_time_us` in SQL, rounded down for instants before 1970 too.
 pub(super) const MINUTE_OF_EVENT: &str =
     "((event_time_us - ((event_time_us % 60000000) + 60000000) % 60000000) / 60000000)";
 
-/// Count changes per minute and dimensions, built up as events are written or removed.
+/// Count changes per (minute, combination id), built up as events are written or removed.
 #[derive(Debug, Default)]
-pub(super) struct Deltas(BTreeMap<Key, i64>);
+pub(super) struct Deltas(BTreeMap<(i64, u32), i64>);
 
 impl Deltas {
-    /// Counts `event` `delta` times (1 when written, -1 when it goes or is replaced).
-    pub(super) fn add(&mut self, event: &StoredEvent, delta: i64) {
-        let key = Key {
-            unit: Level::Minute.unit_of(event.event_time_micros),
-            location_id: event.location_id,
-            channel_id: event.channel_id.clone(),
-            trigger_id: event.trigger_id.clone(),
-            event_type: event.event_type.clone(),
-            origin: event.origin.clone(),
-        };
-        *self.0.entry(key).or_default() += delta;
+    /// Counts an event of combination `dims` at `event_time_us` `delta` times (1 written, -1 gone).
+    pub(super) fn add(&mut self, event_time_us: i64, dims: u32, delta: i64) {
+        *self
+            .0
+            .entry((Level::Minute.unit_of(event_time_us), dims))
+            .or_default() += delta;
     }
 
-    /// Counts a row of `location_id, channel_id, trigger_id, event_type, origin, minute, n` (from `start`
-    /// on), as removals return them, `-n` times; returns `n`.
-    pub(super) fn remove_row(&mut self, row: &Row, start: usize) -> i64 {
-        let n: i64 = row.get(start + 6);
-        let key = Key {
-            location_id: row.get(start),
-            channel_id: row.get(start + 1),
-            trigger_id: row.get(start + 2),
-            event_type: row.get(start + 3),
-            origin: row.get(start + 4),
-            unit: row.get(start + 5),
-        };
-        *self.0.entry(key).or_default() -= n;
-        n
+    /// Counts `n` events of combination `dims` in minute `minute` as gone.
+    pub(super) fn remove(&mut self, minute: i64, dims: u32, n: i64) {
+        *self.0.entry((minute, dims)).or_default() -= n;
     }
 
-    /// Adds the deltas to the minute, hour and day tables, and drops the rows they bring to zero.
-    pub(super) async fn apply(&self, tx: &Transaction<'_>) -> Result<(), tokio_postgres::Error> {
-        for level in [Level::Minute, Level::Hour, Level::Day] {
-            let minutes_per_unit = level.micros() / Level::Minute.micros();
-            let mut folded: BTreeMap<Key, i64> = BTreeMap::new();
-            for (key, delta) in &self.0 {
-                let key = Key {
-                    unit: key.unit.div_euclid(minutes_per_unit),
-                    ..key.clone()
-                };
-                *folded.entry(key).or_default() += delta;
+    /// Merges the deltas into the minute, hour and day rows, dropping rows left empty.
+    pub(super) async fn apply(&self, tx: &Transaction<'_>) -> Result<(), Failure> {
+        let mut rows: BTreeMap<(i16, i64), BTreeMap<u32, i64>> = BTreeMap::new();
+        for (&(minute, dims), &delta) in self.0.iter().filter(|(_, &d)| d != 0) {
+            for level in Level::ALL {
+                let unit = minute.div_euclid(level.micros() / Level::Minute.micros());
+                *rows
+                    .entry((level.code(), unit))
+                    .or_default()
+                    .entry(dims)
+                    .or_default() += delta;
             }
-            folded.retain(|_, delta| *delta != 0);
-            if !folded.is_empty() {
-                apply_level(tx, level, &folded).await?;
+        }
+        for pairs in rows.values_mut() {
+            pairs.retain(|_, delta| *delta != 0);
+        }
+        rows.retain(|_, pairs| !pairs.is_empty());
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let levels: Vec<i16> = rows.keys().map(|k| k.0).collect();
+        let units: Vec<i64> = rows.keys().map(|k| k.1).collect();
+        // Inserts the rows missing and locks every row (a no-op update), returning what each holds now; the
+        // arrays are in key order, so are the locks.
+        let lock = tx
+            .prepare_cached(
+                "INSERT INTO mirror_rollups AS r (level, unit, counts)
+                 SELECT level, unit, '' FROM unnest($1::int2[], $2::int8[]) AS u(level, unit)
+                 ON CONFLICT (level, unit) DO UPDATE SET counts = r.counts
+                 RETURNING level, unit, counts",
+            )
+            .await?;
+        let held = tx.query(&lock, &[&levels, &units]).await?;
+        let (mut keep_levels, mut keep_units, mut keep_counts) =
+            (Vec::new(), Vec::new(), Vec::new());
+        let (mut empty_levels, mut empty_units) = (Vec::new(), Vec::new());
+        for row in &held {
+            let key: (i16, i64) = (row.get(0), row.get(1));
+            let Some(deltas) = rows.get(&key) else {
+                continue;
+            };
+            let merged = packed::merge(row.get(2), deltas).ok_or_else(|| {
+                Failure::Store(StoreError("a rollup's packed counts do not decode".into()))
+            })?;
+            if merged.is_empty() {
+                empty_levels.push(key.0);
+                empty_units.push(key.1);
+            } else {
+                keep_levels.push(key.0);
+                keep_units.push(key.1);
+                keep_counts.push(packed::encode(&merged));
             }
+        }
+        let update = tx
+            .prepare_cached(
+                "UPDATE mirror_rollups AS r SET counts = u.counts
+                 FROM unnest($1::int2[], $2::int8[], $3::bytea[]) AS u(level, unit, counts)
+                 WHERE r.level = u.level AND r.unit = u.unit",
+            )
+            .await?;
+        tx.execute(&update, &[&keep_levels, &keep_units, &keep_counts])
+            .await?;
+        if !empty_units.is_empty() {
+            let delete = tx
+                .prepare_cached(
+                    "DELETE FROM mirror_rollups AS r USING unnest($1::int2[], $2::int8[]) AS u(level, unit)
+                     WHERE r.level = u.level AND r.unit = u.unit",
+                )
+                .await?;
+            tx.execute(&delete, &[&empty_levels, &empty_units]).await?;
         }
         Ok(())
     }
-}
-
-async fn apply_level(
-    tx: &Transaction<'_>,
-    level: Level,
-    deltas: &BTreeMap<Key, i64>,
-) -> Result<(), tokio_postgres::Error> {
-    let units: Vec<i64> = deltas.keys().map(|k| k.unit).collect();
-    let locations: Vec<i64> = deltas.keys().map(|k| k.location_id).collect();
-    let channels: Vec<&str> = deltas.keys().map(|k| k.channel_id.as_str()).collect();
-    let triggers: Vec<&str> = deltas.keys().map(|k| k.trigger_id.as_str()).collect();
-    let types: Vec<&str> = deltas.keys().map(|k| k.event_type.as_str()).collect();
-    let origins: Vec<&str> = deltas.keys().map(|k| k.origin.as_str()).collect();
-    let counts: Vec<i64> = deltas.values().copied().collect();
-    let table = level.table();
-    // The rows arrive in key order (unnest keeps the arrays' order), so concurrent writers lock rollup rows
-    // in one order.
-    let upsert = tx
-        .prepare_cached(&format!(
-            "INSERT INTO {table} AS r (unit, location_id, channel_id, trigger_id, event_type, origin, count)
-             SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[],
-                                  $7::int8[])
-             ON CONFLICT (unit, location_id, channel_id, trigger_id, event_type, origin)
-             DO UPDATE SET count = r.count + excluded.count"
-        ))
-        .await?;
-    tx.execute(
-        &upsert,
-        &[
-            &units, &locations, &channels, &triggers, &types, &origins, &counts,
-        ],
-    )
-    .await?;
-    if counts.iter().any(|&c| c < 0) {
-        let drop_zeros = tx
-            .prepare_cached(&format!(
-                "DELETE FROM {table} WHERE unit = ANY($1::int8[]) AND count <= 0"
-            ))
-            .await?;
-        tx.execute(&drop_zeros, &[&units]).await?;
-    }
-    Ok(())
 }

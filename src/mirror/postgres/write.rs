@@ -26,6 +26,7 @@ const ROUNDS: usize = 8;
 /// The events' columns as arrays, for `unnest`.
 struct Columns<'a> {
     ids: Vec<i64>,
+    dims: Vec<i32>,
     locations: Vec<i64>,
     channels: Vec<&'a str>,
     triggers: Vec<&'a str>,
@@ -36,9 +37,15 @@ struct Columns<'a> {
 }
 
 impl<'a> Columns<'a> {
-    fn of(events: &[&'a StoredEvent]) -> Self {
+    fn of(events: &[(&'a StoredEvent, u32)]) -> Self {
+        let dims = events
+            .iter()
+            .map(|&(_, d)| i32::try_from(d).unwrap_or(0))
+            .collect();
+        let events: Vec<&StoredEvent> = events.iter().map(|&(e, _)| e).collect();
         Self {
             ids: events.iter().map(|e| e.id).collect(),
+            dims,
             locations: events.iter().map(|e| e.location_id).collect(),
             channels: events.iter().map(|e| e.channel_id.as_str()).collect(),
             triggers: events.iter().map(|e| e.trigger_id.as_str()).collect(),
@@ -49,7 +56,7 @@ impl<'a> Columns<'a> {
         }
     }
 
-    fn values(&self) -> [&(dyn ToSql + Sync); 8] {
+    fn values(&self) -> [&(dyn ToSql + Sync); 9] {
         [
             &self.ids,
             &self.locations,
@@ -59,26 +66,30 @@ impl<'a> Columns<'a> {
             &self.origins,
             &self.times,
             &self.raws,
+            &self.dims,
         ]
     }
 }
 
-/// The eight columns, as `unnest` gives them.
+/// The nine columns, as `unnest` gives them.
 const UNNEST: &str = "unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[],
-                             $7::int8[], $8::text[])
-                      AS u(id, location_id, channel_id, trigger_id, event_type, origin, event_time_us, raw)";
+                             $7::int8[], $8::text[], $9::int4[])
+                      AS u(id, location_id, channel_id, trigger_id, event_type, origin, event_time_us, raw,
+                           dims_id)";
 
-/// Writes `events` (new, or replacing other bytes) inside `tx`, adding what changed to `deltas`.
+/// Writes `events` (new, or replacing other bytes) inside `tx`, adding what changed to `deltas`; `dims` holds
+/// each event's combination id, interned before the transaction.
 pub(super) async fn upsert(
     tx: &Transaction<'_>,
     events: &[StoredEvent],
+    dims: &[u32],
     deltas: &mut Deltas,
 ) -> Result<Inserted, Failure> {
     let mut inserted = Inserted::default();
     // One id twice in a page counts as it would one after the other: the later copy is the one kept.
-    let mut latest: HashMap<i64, &StoredEvent> = HashMap::with_capacity(events.len());
-    for event in events {
-        if let Some(earlier) = latest.insert(event.id, event) {
+    let mut latest: HashMap<i64, (&StoredEvent, u32)> = HashMap::with_capacity(events.len());
+    for (event, &d) in events.iter().zip(dims) {
+        if let Some((earlier, _)) = latest.insert(event.id, (event, d)) {
             if earlier.raw == event.raw {
                 inserted.unchanged += 1;
             } else {
@@ -86,19 +97,18 @@ pub(super) async fn upsert(
             }
         }
     }
-    let mut pending: Vec<&StoredEvent> = latest.into_values().collect();
-    pending.sort_unstable_by_key(|e| e.id);
+    let mut pending: Vec<(&StoredEvent, u32)> = latest.into_values().collect();
+    pending.sort_unstable_by_key(|(e, _)| e.id);
     let insert = tx
         .prepare_cached(&format!(
             "INSERT INTO mirror_events
-             (id, location_id, channel_id, trigger_id, event_type, origin, event_time_us, raw)
+             (id, location_id, channel_id, trigger_id, event_type, origin, event_time_us, raw, dims_id)
              SELECT * FROM {UNNEST} ON CONFLICT (id) DO NOTHING RETURNING id"
         ))
         .await?;
     let lock = tx
         .prepare_cached(
-            "SELECT e.id, e.raw = u.raw, e.location_id, e.channel_id, e.trigger_id, e.event_type, e.origin,
-                    e.event_time_us
+            "SELECT e.id, e.raw = u.raw, e.event_time_us, e.dims_id
              FROM mirror_events e JOIN unnest($1::int8[], $2::text[]) AS u(id, raw) ON e.id = u.id
              ORDER BY e.id FOR UPDATE OF e",
         )
@@ -114,17 +124,17 @@ pub(super) async fn upsert(
             .iter()
             .map(|row| row.get(0))
             .collect();
-        let (written, held): (Vec<&StoredEvent>, Vec<&StoredEvent>) =
-            pending.into_iter().partition(|e| new.contains(&e.id));
-        for event in written {
-            deltas.add(event, 1);
+        let (written, held): (Vec<_>, Vec<_>) =
+            pending.into_iter().partition(|(e, _)| new.contains(&e.id));
+        for (event, d) in written {
+            deltas.add(event.event_time_micros, d, 1);
             inserted.new += 1;
         }
         if held.is_empty() {
             return Ok(inserted);
         }
-        let held_ids: Vec<i64> = held.iter().map(|e| e.id).collect();
-        let held_raws: Vec<&str> = held.iter().map(|e| &*e.raw).collect();
+        let held_ids: Vec<i64> = held.iter().map(|(e, _)| e.id).collect();
+        let held_raws: Vec<&str> = held.iter().map(|(e, _)| &*e.raw).collect();
         let rows = tx.query(&lock, &[&held_ids, &held_raws]).await?;
         let mut found = HashSet::with_capacity(rows.len());
         let mut changed = Vec::new();
@@ -135,43 +145,34 @@ pub(super) async fn upsert(
                 inserted.unchanged += 1;
                 continue;
             }
-            let old = StoredEvent {
-                id,
-                location_id: row.get(2),
-                channel_id: row.get(3),
-                trigger_id: row.get(4),
-                event_type: row.get(5),
-                origin: row.get(6),
-                event_time_micros: row.get(7),
-                raw: "".into(),
-            };
-            deltas.add(&old, -1);
+            let old_dims: i32 = row.get(3);
+            deltas.add(row.get(2), u32::try_from(old_dims).unwrap_or(0), -1);
             changed.push(id);
         }
         let changed: HashSet<i64> = changed.into_iter().collect();
-        let rewrite: Vec<&StoredEvent> = held
+        let rewrite: Vec<(&StoredEvent, u32)> = held
             .iter()
             .copied()
-            .filter(|e| changed.contains(&e.id))
+            .filter(|(e, _)| changed.contains(&e.id))
             .collect();
         if !rewrite.is_empty() {
             let update = tx
                 .prepare_cached(&format!(
                     "UPDATE mirror_events AS e SET location_id = u.location_id, channel_id = u.channel_id,
                      trigger_id = u.trigger_id, event_type = u.event_type, origin = u.origin,
-                     event_time_us = u.event_time_us, raw = u.raw
+                     event_time_us = u.event_time_us, raw = u.raw, dims_id = u.dims_id
                      FROM {UNNEST} WHERE e.id = u.id"
                 ))
                 .await?;
             tx.execute(&update, &Columns::of(&rewrite).values()).await?;
-            for event in rewrite {
-                deltas.add(event, 1);
+            for (event, d) in rewrite {
+                deltas.add(event.event_time_micros, d, 1);
                 inserted.replaced += 1;
             }
         }
         pending = held
             .into_iter()
-            .filter(|e| !found.contains(&e.id))
+            .filter(|(e, _)| !found.contains(&e.id))
             .collect();
     }
     Err(Failure::Store(StoreError(
@@ -198,9 +199,10 @@ pub(super) async fn replace_window(
     location_id: Option<i64>,
     span: Span,
     events: &[StoredEvent],
+    dims: &[u32],
 ) -> Result<Repaired, Failure> {
     let mut deltas = Deltas::default();
-    let inserted = upsert(tx, events, &mut deltas).await?;
+    let inserted = upsert(tx, events, dims, &mut deltas).await?;
     let keep: Vec<i64> = events.iter().map(|e| e.id).collect();
     let removed = remove(
         tx,
@@ -235,15 +237,15 @@ async fn remove(
 ) -> Result<u64, Failure> {
     let statement = tx
         .prepare_cached(&format!(
-            "WITH gone AS (DELETE FROM mirror_events WHERE {condition}
-                           RETURNING location_id, channel_id, trigger_id, event_type, origin, event_time_us)
-             SELECT location_id, channel_id, trigger_id, event_type, origin, {MINUTE_OF_EVENT}, count(*)
-             FROM gone GROUP BY 1, 2, 3, 4, 5, 6"
+            "WITH gone AS (DELETE FROM mirror_events WHERE {condition} RETURNING dims_id, event_time_us)
+             SELECT dims_id, {MINUTE_OF_EVENT}, count(*) FROM gone GROUP BY 1, 2"
         ))
         .await?;
     let mut removed = 0;
     for row in tx.query(&statement, params).await? {
-        removed += deltas.remove_row(&row, 0);
+        let (dims, minute, n): (i32, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        deltas.remove(minute, u32::try_from(dims).unwrap_or(0), n);
+        removed += n;
     }
     Ok(u64::try_from(removed).unwrap_or(0))
 }

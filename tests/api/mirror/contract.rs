@@ -20,7 +20,7 @@ const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 /// Where one test's store lives; `open` may be called again to reopen it, or to open a second store on it.
 pub enum Place {
     Sqlite(tempfile::TempDir),
-    Postgres { admin: PgUrl, database: String },
+    Postgres { admin: Box<PgUrl>, database: String },
 }
 
 impl Place {
@@ -39,7 +39,7 @@ impl Place {
             std::process::id(),
             SERIAL.fetch_add(1, Ordering::Relaxed)
         );
-        let admin = PgUrl::parse(POSTGRES_ADMIN_URL).expect("the admin URL");
+        let admin = Box::new(PgUrl::parse(POSTGRES_ADMIN_URL).expect("the admin URL"));
         admin_statement(&format!("CREATE DATABASE {database}")).await;
         Place::Postgres { admin, database }
     }
