@@ -10,6 +10,7 @@ pub mod event;
 pub mod failed_store;
 pub mod forward;
 pub mod handle;
+pub mod lazy_store;
 pub mod lease;
 pub mod locations;
 pub mod open;
