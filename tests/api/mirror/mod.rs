@@ -3,6 +3,7 @@
 mod budget;
 mod fetch;
 mod kill;
+mod late;
 mod process;
 mod repair;
 mod running;
