@@ -1,6 +1,7 @@
 //! The mirror's store and sync against the simulated cloud, through a gateway that signs for them.
 
 mod answers;
+mod documented;
 mod export;
 mod fetch;
 mod kill;
