@@ -79,6 +79,11 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         args.listen.ip(),
         app.port()
     );
+    println!(
+        "  a series:        curl 'http://{}:{}/v1/series?bucket=1h&group_by=trigger&since=2025-12-20T00:00:00Z&until=2025-12-21T00:00:00Z'",
+        args.listen.ip(),
+        app.port()
+    );
     println!("  stop with Ctrl-C");
     log::info!("listening on {base}");
     let simulator_handle = actix_web::rt::spawn(simulator.run_until_stopped());

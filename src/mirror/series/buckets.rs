@@ -126,11 +126,15 @@ fn next_edge(bucket: Bucket, tz: Tz, edge: i64) -> i64 {
     };
     let mut date = local_date(tz, edge);
     loop {
-        date = date.checked_add_days(Days::new(step)).unwrap_or(date);
+        // Past the last date chrono knows (far beyond any window asked): one nominal bucket on.
+        let Some(next) = date.checked_add_days(Days::new(step)) else {
+            return edge.saturating_add(bucket.nominal());
+        };
+        date = next;
         let start = day_start(tz, date);
         // A day the zone skipped whole (Samoa's 2011-12-30) starts with the next: take that one.
-        if start > edge || date == chrono::NaiveDate::MAX {
-            return start.max(edge + 1);
+        if start > edge {
+            return start;
         }
     }
 }
@@ -286,6 +290,27 @@ mod tests {
         assert_eq!(
             edges(Bucket::FiveMinutes, utc, i64::MIN / 2, i64::MAX / 2),
             Err(TooManyBuckets)
+        );
+    }
+
+    #[test]
+    fn a_day_a_zone_skipped_whole_is_no_bucket_of_its_own() {
+        // Samoa crossed the date line: 2011-12-29 was followed by 2011-12-31.
+        let apia = zone("Pacific/Apia");
+        let days = edges(
+            Bucket::Day,
+            apia,
+            micros("2011-12-29T12:00:00-10:00"),
+            micros("2011-12-31T12:00:00+14:00"),
+        )
+        .unwrap();
+        assert_eq!(
+            days,
+            vec![
+                micros("2011-12-29T00:00:00-10:00"),
+                micros("2011-12-31T00:00:00+14:00"),
+                micros("2012-01-01T00:00:00+14:00"),
+            ]
         );
     }
 

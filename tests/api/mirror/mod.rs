@@ -3,6 +3,7 @@
 mod answers;
 mod budget;
 mod contract;
+mod documented;
 mod export;
 mod fetch;
 mod kill;
