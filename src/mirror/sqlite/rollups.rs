@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::dims::{self, Dims, Fresh, Key};
-use super::packed::{self, Pairs};
+use super::packed;
 
 /// Microseconds in a minute.
 pub(super) const MINUTE: i64 = 60_000_000;
@@ -118,13 +118,13 @@ pub(super) fn delete_before(tx: &Connection, level: Level, unit: i64) -> rusqlit
     Ok(())
 }
 
-/// Calls `each` with every row of `level` whose unit is in `from..to`, in unit order.
+/// Calls `each` with every row of `level` whose unit is in `from..to`, in unit order, and its packed counts.
 pub(super) fn each_unit(
     conn: &Connection,
     level: Level,
     from: i64,
     to: i64,
-    mut each: impl FnMut(i64, Pairs) -> rusqlite::Result<()>,
+    mut each: impl FnMut(i64, &[u8]) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT unit, counts FROM {} WHERE unit >= ?1 AND unit < ?2 ORDER BY unit",
@@ -134,7 +134,7 @@ pub(super) fn each_unit(
     while let Some(row) = rows.next()? {
         let unit: i64 = row.get(0)?;
         let bytes = row.get_ref(1)?.as_blob()?;
-        each(unit, Pairs::new(bytes))?;
+        each(unit, bytes)?;
     }
     Ok(())
 }

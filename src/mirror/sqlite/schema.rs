@@ -65,6 +65,10 @@ pub(super) fn prepare(conn: &mut Connection) -> Result<(), String> {
     }
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(|e| format!("setting synchronous=FULL: {e}"))?;
+    // The rollups a month of series reads are a few MiB; SQLite's default 2 MiB cache would read them again
+    // from the file on every query once event pages have passed through.
+    conn.pragma_update(None, "cache_size", -32_768)
+        .map_err(|e| format!("setting the cache size: {e}"))?;
     // A reader such as `mirror status` may hold the file briefly; wait for it rather than fail a page.
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| format!("setting the busy timeout: {e}"))?;
