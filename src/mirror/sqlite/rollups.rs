@@ -1,4 +1,4 @@
-//! The rollup levels (UTC minutes, hours and days), kept equal to the events by every write: changes are
+//! The rollup levels (UTC minutes, quarter hours, hours and days), kept equal to the events by every write: changes are
 //! summed per level, unit and dimension in memory, then each touched unit's row is read, merged and written
 //! once, in the writer's transaction.
 
@@ -11,6 +11,9 @@ use super::packed;
 
 /// Microseconds in a minute.
 pub(super) const MINUTE: i64 = 60_000_000;
+/// Microseconds in a quarter hour: every time zone's offset is a whole number of them, so an hourly series in
+/// a zone such as +05:30 or +05:45 reads quarter hours rather than minutes.
+pub(super) const QUARTER: i64 = 15 * MINUTE;
 /// Microseconds in an hour.
 pub(super) const HOUR: i64 = 60 * MINUTE;
 /// Microseconds in a UTC day.
@@ -21,18 +24,20 @@ pub(super) const DAY: i64 = 24 * HOUR;
 pub(super) enum Level {
     Day,
     Hour,
+    Quarter,
     Minute,
 }
 
 impl Level {
     /// Every level, coarsest first.
-    pub const ALL: [Level; 3] = [Level::Day, Level::Hour, Level::Minute];
+    pub const ALL: [Level; 4] = [Level::Day, Level::Hour, Level::Quarter, Level::Minute];
 
     /// The unit's length in microseconds.
     pub fn micros(self) -> i64 {
         match self {
             Level::Day => DAY,
             Level::Hour => HOUR,
+            Level::Quarter => QUARTER,
             Level::Minute => MINUTE,
         }
     }
@@ -51,6 +56,7 @@ impl Level {
         match self {
             Level::Day => "rollup_days",
             Level::Hour => "rollup_hours",
+            Level::Quarter => "rollup_quarters",
             Level::Minute => "rollup_minutes",
         }
     }
@@ -59,7 +65,7 @@ impl Level {
 /// Changes to the rollups one transaction makes, summed before any row is touched.
 #[derive(Debug, Default)]
 pub(super) struct Deltas {
-    levels: [HashMap<(i64, u32), i64>; 3],
+    levels: [HashMap<(i64, u32), i64>; Level::ALL.len()],
 }
 
 impl Deltas {
