@@ -12,6 +12,7 @@ pub mod export;
 pub mod failed_store;
 pub mod forward;
 pub mod handle;
+pub mod lazy_store;
 pub mod lease;
 pub mod locations;
 pub mod open;

@@ -53,6 +53,7 @@ pub fn open_store(
     state_dir: &Path,
 ) -> Result<Arc<dyn EventStore>, String> {
     match location {
+        // Connected on first use (see `lazy_store`); the PostgreSQL store (branch w-pg) plugs in here.
         StoreLocation::Postgres(url) => Err(format!(
             "GATEWAY_MIRROR_URL {url}: postgres not available in this build"
         )),

@@ -50,7 +50,7 @@ impl MirrorService {
             Arc::new(FailedStore::new(why))
         });
         log::info!(
-            "mirror: {} store at {}, from {:?}, at most {:.3} calls/s ({} of the upstream rate){}",
+            "mirror: {} store at {}, events from {}, at most {:.3} calls/s ({} of the upstream rate){}",
             info.kind,
             info.location,
             settings.since,

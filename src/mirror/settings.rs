@@ -106,6 +106,15 @@ impl Since {
     }
 }
 
+impl fmt::Display for Since {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Since::Ago(ago) => write!(f, "the last {}", humantime::format_duration(*ago)),
+            Since::At(at) => f.write_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        }
+    }
+}
+
 /// A `postgres://` URL: it may carry a password, so `Debug` and `Display` show it redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PostgresUrl(String);

@@ -37,6 +37,17 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// Whether an event on this trigger is inside the request's scope (`trigger_id` over `channel_id` over
+/// `location_id`); type, origin and time are checked apart.
+pub(super) fn in_scope(
+    filters: &Filters,
+    location_id: i32,
+    channel_id: &str,
+    trigger_id: &str,
+) -> bool {
+    Scope::of(filters).covers(location_id, channel_id, trigger_id)
+}
+
 /// `/locations`: all, or the one `location_id`.
 pub(super) fn locations<'d>(data: &'d DataSet, filters: &Filters) -> Vec<&'d Location> {
     data.locations

@@ -6,17 +6,26 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
 
-use super::data::DataSet;
+use super::clock::{LateEvent, Now, SimClock};
+use super::data::{DataSet, Moving, Rate};
 use super::limit::RateLimiter;
 use super::prng::SplitMix64;
 use super::reply::Rejection;
 use super::{Fault, SimulatorSettings};
 
+/// Hours of the moving mode's events kept in memory beyond the history itself, and the most ever kept.
+const HOURS_BEYOND_HISTORY: i64 = 48;
+const MOST_HOURS_HELD: i64 = 24 * 60;
+
 /// What the server shares between requests: fixed settings and data, and the state behind one lock.
 pub(super) struct Shared {
     pub(super) settings: SimulatorSettings,
+    /// The dimensions, and in the fixed mode the events.
     pub(super) data: DataSet,
+    /// The moving mode's events; `None` in the fixed mode.
+    pub(super) moving: Option<Moving>,
     state: Mutex<State>,
 }
 
@@ -29,6 +38,8 @@ struct State {
     limiter: RateLimiter,
     fault_rng: SplitMix64,
     jitter_rng: SplitMix64,
+    /// The moving mode's "now"; `None` in the fixed mode.
+    now: Option<Now>,
 }
 
 #[derive(Debug, Default)]
@@ -65,9 +76,37 @@ pub(super) enum Outcome {
 }
 
 impl Shared {
-    /// Builds the data set and the initial state from the settings.
-    pub(super) fn new(settings: SimulatorSettings) -> Self {
-        let data = DataSet::generate(settings.seed, settings.data_anchor);
+    /// Builds the data set (the moving mode's lazily) and the initial state; refuses moving settings it
+    /// cannot honour, naming the field.
+    pub(super) fn new(settings: SimulatorSettings) -> Result<Self, String> {
+        let (data, moving, now) = match &settings.clock {
+            SimClock::Fixed => (
+                DataSet::generate(settings.seed, settings.data_anchor),
+                None,
+                None,
+            ),
+            SimClock::Moving(moving) => {
+                moving.check()?;
+                let data = DataSet::account_with_doors(settings.seed);
+                let now = Now::starting(moving.start);
+                let history_hours =
+                    (now.ms() - moving.history_since.timestamp_millis()) / 3_600_000;
+                let held = (history_hours + HOURS_BEYOND_HISTORY)
+                    .clamp(HOURS_BEYOND_HISTORY, MOST_HOURS_HELD);
+                let rate = Rate {
+                    events_per_day: f64::from(moving.events_per_day),
+                    late_share: moving.late_share,
+                };
+                let events = Moving::new(
+                    settings.seed,
+                    &data,
+                    moving.history_since,
+                    rate,
+                    held as usize,
+                );
+                (data, Some(events), Some(now))
+            }
+        };
         let state = State {
             counters: Counters::default(),
             last_nonce: 0,
@@ -76,12 +115,19 @@ impl Shared {
             limiter: RateLimiter::default(),
             fault_rng: SplitMix64::new(settings.seed ^ 0xFA01_7FA0_17FA_017F),
             jitter_rng: SplitMix64::new(settings.seed ^ 0x0717_7E40_717E_0717),
+            now,
         };
-        Self {
+        Ok(Self {
             settings,
             data,
+            moving,
             state: Mutex::new(state),
-        }
+        })
+    }
+
+    /// The moving clock's "now" in UTC milliseconds; 0 in the fixed mode, which has no clock.
+    pub(super) fn now_ms(&self) -> i64 {
+        self.state().now.map_or(0, |now| now.ms())
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -277,6 +323,43 @@ impl SimulatorHandle {
     /// Changes the simulator's own rate limit; 0 or negative means unlimited.
     pub fn set_requests_per_second(&self, rps: f64) {
         self.shared.state().requests_per_second = rps;
+    }
+
+    /// The moving clock's "now"; `None` in the fixed mode.
+    pub fn now(&self) -> Option<DateTime<Utc>> {
+        self.read(|s| s.now.map(|now| now.ms()))
+            .and_then(DateTime::from_timestamp_millis)
+    }
+
+    /// Moves the moving clock forward: events that happened or arrived meanwhile become visible, with no
+    /// sleeping. Does nothing in the fixed mode.
+    pub fn advance(&self, by: Duration) {
+        if let Some(now) = self.shared.state().now.as_mut() {
+            now.advance(by);
+        }
+    }
+
+    /// Puts the moving clock at `at` (backwards too: what arrived after it disappears again). Does nothing
+    /// in the fixed mode.
+    pub fn set_now(&self, at: DateTime<Utc>) {
+        if let Some(now) = self.shared.state().now.as_mut() {
+            now.set(at);
+        }
+    }
+
+    /// The moving mode's late events that happened in `[since, until]`, arrived or not, ordered by
+    /// (`event_time`, id); empty in the fixed mode, where nothing is late.
+    pub fn late_events(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Vec<LateEvent> {
+        self.shared
+            .moving
+            .as_ref()
+            .map_or_else(Vec::new, |moving| moving.late_events(since, until))
+    }
+
+    /// Hours of moving-mode events in memory (0 in the fixed mode): none until a request asks.
+    #[cfg(test)]
+    pub(super) fn hours_held(&self) -> usize {
+        self.shared.moving.as_ref().map_or(0, Moving::hours_held)
     }
 
     /// Zeroes the counters and forgets targets and accepted nonces; the last nonce, fault and limit stay.

@@ -5,6 +5,7 @@
 
 mod auth;
 mod base64;
+mod clock;
 mod data;
 mod filter;
 mod handle;
@@ -27,6 +28,10 @@ use actix_web::{web, App, HttpServer};
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::secret::Secret;
+pub use clock::{
+    ClockStart, LateEvent, MovingSettings, SimClock, DEFAULT_EVENTS_PER_DAY, DEFAULT_LATE_SHARE,
+    MAX_EVENTS_PER_DAY,
+};
 use handle::Shared;
 pub use handle::SimulatorHandle;
 
@@ -43,14 +48,17 @@ pub struct SimulatorSettings {
     pub latency: Duration,
     /// Up to this much more is added to each answer, drawn from the seed (variable latency).
     pub latency_jitter: Duration,
-    /// End of the synthetic event range.
+    /// End of the fixed data set's range (unused by the moving clock).
     pub data_anchor: DateTime<Utc>,
-    /// Seed of the synthetic data set and of the `ErrorRate` fault.
+    /// Seed of the synthetic data (either mode) and of the `ErrorRate` fault.
     pub seed: u64,
+    /// The fixed data set (the default) or events moving with a clock.
+    pub clock: SimClock,
 }
 
 impl Default for SimulatorSettings {
-    /// Key "demo-key", secret "demo-secret", 1 request per second, no latency or jitter, anchor 2026-01-01T00:00:00Z, seed 7.
+    /// Key "demo-key", secret "demo-secret", 1 request per second, no latency or jitter, anchor 2026-01-01T00:00:00Z,
+    /// seed 7, the fixed data set.
     fn default() -> Self {
         Self {
             key: "demo-key".to_owned(),
@@ -63,6 +71,7 @@ impl Default for SimulatorSettings {
                 .single()
                 .unwrap_or_default(),
             seed: 7,
+            clock: SimClock::Fixed,
         }
     }
 }
@@ -102,10 +111,14 @@ pub struct Simulator {
 
 impl Simulator {
     /// Binds the listener (port 0 works), builds the data set, starts serving. Must be called inside an actix runtime.
+    /// Moving settings out of range are an `InvalidInput` error naming the field. The moving mode makes its
+    /// events on demand, so even a long history starts at once.
     pub fn start(settings: SimulatorSettings, listener: TcpListener) -> std::io::Result<Simulator> {
         let port = listener.local_addr()?.port();
         // Built once, outside the factory closure, so every worker shares one nonce and one rate window.
-        let shared = Arc::new(Shared::new(settings));
+        let shared = Shared::new(settings)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let shared = Arc::new(shared);
         let handle = SimulatorHandle::new(Arc::clone(&shared));
         let data = web::Data::from(shared);
         let server = HttpServer::new(move || {
@@ -162,6 +175,7 @@ mod settings_tests {
             "2026-01-01T00:00:00+00:00"
         );
         assert_eq!(settings.seed, 7);
+        assert_eq!(settings.clock, SimClock::Fixed);
         assert!(!format!("{settings:?}").contains("demo-secret"));
     }
 }

@@ -6,8 +6,10 @@ use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::auth;
+use super::data::DataSet;
 use super::filter;
 use super::handle::{Admission, Outcome, Shared};
+use super::model::EventType;
 use super::query::{self, Filters};
 use super::reply::{success_body as body, Rejection};
 use super::totals;
@@ -76,6 +78,25 @@ impl Endpoint {
 
     fn answer(self, shared: &Shared, filters: &Filters) -> Option<String> {
         let data = &shared.data;
+        if let Some(moving) = &shared.moving {
+            let now = shared.now_ms();
+            match self {
+                Endpoint::Events => return body(&moving.page(filters, now)),
+                Endpoint::TotalsTriggers => {
+                    return body(&totals::by_trigger(
+                        data,
+                        tallies(data, moving.tally(filters, now)),
+                    ))
+                }
+                Endpoint::TotalsTypes => {
+                    return body(&totals::by_type(
+                        data,
+                        tallies(data, moving.tally(filters, now)),
+                    ))
+                }
+                _ => {}
+            }
+        }
         match self {
             Endpoint::Locations => body(&filter::locations(data, filters)),
             Endpoint::Channels => body(&filter::channels(data, filters)),
@@ -85,6 +106,22 @@ impl Endpoint {
             Endpoint::TotalsTypes => body(&totals::totals_by_type(data, filters)),
         }
     }
+}
+
+/// The moving mode's counts per (trigger index, type) as the totals read them.
+fn tallies(
+    data: &DataSet,
+    counts: Vec<(usize, EventType, u64)>,
+) -> impl Iterator<Item = totals::Tally<'_>> {
+    counts.into_iter().map(|(trigger, event_type, count)| {
+        let trigger = &data.triggers[trigger];
+        (
+            trigger.id.as_str(),
+            trigger.channel_id.as_str(),
+            event_type,
+            count,
+        )
+    })
 }
 
 /// Serves everything under the base path: counts the request, runs the checks in the reference's

@@ -1,4 +1,5 @@
-//! The two totals endpoints: matching events counted per trigger, and per (event type, channel).
+//! The two totals endpoints: matching events counted per trigger, and per (event type, channel), from
+//! either mode's tallies.
 
 use std::collections::HashMap;
 
@@ -7,11 +8,38 @@ use super::filter::matching_events;
 use super::model::{EventType, TotalByTrigger, TotalByType};
 use super::query::Filters;
 
-/// `/totals/triggers`: matching events counted per trigger, triggers without events left out.
+/// Matching events counted together: (trigger id, channel id, event type, how many).
+pub(super) type Tally<'d> = (&'d str, &'d str, EventType, u64);
+
+/// `/totals/triggers` over the fixed data set.
 pub(super) fn totals_by_trigger(data: &DataSet, filters: &Filters) -> Vec<TotalByTrigger> {
+    by_trigger(data, fixed_tallies(data, filters))
+}
+
+/// `/totals/types` over the fixed data set.
+pub(super) fn totals_by_type(data: &DataSet, filters: &Filters) -> Vec<TotalByType> {
+    by_type(data, fixed_tallies(data, filters))
+}
+
+fn fixed_tallies<'d>(data: &'d DataSet, filters: &'d Filters) -> impl Iterator<Item = Tally<'d>> {
+    matching_events(data, filters).map(|e| {
+        (
+            e.trigger_id.as_str(),
+            e.channel_id.as_str(),
+            e.event_type,
+            1,
+        )
+    })
+}
+
+/// `/totals/triggers`: matching events counted per trigger, triggers without events left out.
+pub(super) fn by_trigger<'d>(
+    data: &DataSet,
+    tallies: impl Iterator<Item = Tally<'d>>,
+) -> Vec<TotalByTrigger> {
     let mut counts: HashMap<&str, u64> = HashMap::new();
-    for event in matching_events(data, filters) {
-        *counts.entry(&event.trigger_id).or_default() += 1;
+    for (trigger_id, _, _, n) in tallies {
+        *counts.entry(trigger_id).or_default() += n;
     }
     data.triggers
         .iter()
@@ -28,12 +56,13 @@ pub(super) fn totals_by_trigger(data: &DataSet, filters: &Filters) -> Vec<TotalB
 }
 
 /// `/totals/types`: matching events counted per (event type, channel), empty groups left out.
-pub(super) fn totals_by_type(data: &DataSet, filters: &Filters) -> Vec<TotalByType> {
+pub(super) fn by_type<'d>(
+    data: &DataSet,
+    tallies: impl Iterator<Item = Tally<'d>>,
+) -> Vec<TotalByType> {
     let mut counts: HashMap<(&str, EventType), u64> = HashMap::new();
-    for event in matching_events(data, filters) {
-        *counts
-            .entry((&event.channel_id, event.event_type))
-            .or_default() += 1;
+    for (_, channel_id, event_type, n) in tallies {
+        *counts.entry((channel_id, event_type)).or_default() += n;
     }
     let mut totals = Vec::new();
     for channel in &data.channels {

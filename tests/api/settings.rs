@@ -58,3 +58,22 @@ fn serve_refuses_durations_and_sizes_no_one_meant() {
         assert_refused(&["serve"], &env, name);
     }
 }
+
+#[test]
+fn serve_refuses_mirror_settings_that_make_no_sense_by_their_names() {
+    let credentials = [("CAMLYTICS_API_KEY", KEY), ("CAMLYTICS_API_SECRET", SECRET)];
+    for (name, value) in [
+        ("GATEWAY_MIRROR_SHARE", "1.5"),
+        ("GATEWAY_MIRROR_SHARE", "0"),
+        ("GATEWAY_MIRROR_SINCE", "last tuesday"),
+        ("GATEWAY_MIRROR_RETENTION", "1d"),
+        ("GATEWAY_MIRROR_URL", "mysql://gw:hunter2@db/x"),
+        ("GATEWAY_MIRROR_VERIFY_EVERY", "0"),
+    ] {
+        let mut env = credentials.to_vec();
+        env.push((name, value));
+        assert_refused(&["serve"], &env, name);
+        let (_, text) = run_binary(&["serve"], &env);
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+}

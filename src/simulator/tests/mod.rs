@@ -1,6 +1,7 @@
 //! End to end: a real simulator on a loopback port, called over HTTP like the gateway calls the cloud.
 
 mod checks;
+mod clock;
 mod faults;
 
 use std::net::TcpListener;

@@ -1,13 +1,19 @@
 //! The mirror's store and sync against the simulated cloud, through a gateway that signs for them.
 
 mod answers;
+mod budget;
 mod documented;
 mod export;
 mod fetch;
 mod kill;
+mod late;
 mod mirrored;
+mod process;
 mod random;
+mod repair;
+mod running;
 mod series;
+mod serve;
 mod sync;
 
 use camlytics_gateway::mirror::event::EventFilter;
@@ -25,16 +31,24 @@ pub fn start() -> DateTime<Utc> {
 
 /// Every event the cloud holds, each as its own bytes, oldest first, paged by the simulator's id cursor.
 pub async fn cloud_events(app: &TestApp) -> Vec<String> {
+    cloud_events_at(&app.api).await
+}
+
+/// [`cloud_events`] through the gateway at `api` (another process on the same cloud and key).
+pub async fn cloud_events_at(api: &str) -> Vec<String> {
+    let client = awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .finish();
     let mut all = Vec::new();
     let mut after = None;
     loop {
         let cursor = after
             .map(|id| format!("&starting_after={id}"))
             .unwrap_or_default();
-        let answer = app
-            .get(&format!("/events?order=asc&limit=1000{cursor}"))
-            .await;
-        let page = camlytics_gateway::mirror::event::read_page(answer.body.as_bytes()).unwrap();
+        let url = format!("{api}/events?order=asc&limit=1000{cursor}");
+        let mut answer = client.get(&url).send().await.unwrap();
+        let body = answer.body().limit(64 << 20).await.unwrap();
+        let page = camlytics_gateway::mirror::event::read_page(&body).unwrap();
         after = page.last().map(|e| e.id);
         let short = page.len() < 1000;
         all.extend(page.into_iter().map(|e| e.raw.into_string()));

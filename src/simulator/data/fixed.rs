@@ -1,37 +1,19 @@
-//! The synthetic data set: a fixed function of the seed and the anchor time, built once at start.
+//! The fixed data set (the default, and what most tests rely on): a function of the seed and the anchor
+//! time, built whole at start.
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::base64::base64;
-use super::model::{Channel, Event, EventType, Location, Origin, Trigger, TriggerKind};
-use super::prng::SplitMix64;
+use super::super::model::{Channel, Event, EventType, Location, Origin, Trigger, TriggerKind};
+use super::super::prng::SplitMix64;
+use super::account::Account;
 
 /// How many events the data set holds.
-pub(super) const EVENT_COUNT: usize = 30_000;
+pub(in crate::simulator) const EVENT_COUNT: usize = 30_000;
 /// The id of the oldest event; later events have larger ids.
-pub(super) const FIRST_EVENT_ID: i32 = 1_000_000;
+pub(in crate::simulator) const FIRST_EVENT_ID: i32 = 1_000_000;
 /// The events cover this many days, ending at the anchor.
-pub(super) const SPAN_DAYS: i64 = 28;
+pub(in crate::simulator) const SPAN_DAYS: i64 = 28;
 
-const LOCATIONS: [(i32, &str); 3] = [
-    (101, "Manhattan store"),
-    (102, "Brooklyn store"),
-    (103, "Queens warehouse"),
-];
-const CHANNEL_NAMES: [&str; 6] = [
-    "Lobby",
-    "Entrance",
-    "Checkout",
-    "Parking",
-    "Back door",
-    "Aisle 4",
-];
-const EXTRA_TRIGGERS: [(&str, TriggerKind); 4] = [
-    ("Exit", TriggerKind::Line),
-    ("Counter zone", TriggerKind::Zone),
-    ("Door line", TriggerKind::Line),
-    ("Waiting area", TriggerKind::Zone),
-];
 const ZONE_TYPES: [EventType; 5] = [
     EventType::RegionJoin,
     EventType::RegionLeave,
@@ -42,67 +24,37 @@ const ZONE_TYPES: [EventType; 5] = [
 
 /// Everything the simulated cloud knows; events are sorted by time and by id.
 #[derive(Debug)]
-pub(super) struct DataSet {
-    pub(super) locations: Vec<Location>,
-    pub(super) channels: Vec<Channel>,
-    pub(super) triggers: Vec<Trigger>,
-    pub(super) events: Vec<Event>,
+pub(in crate::simulator) struct DataSet {
+    pub(in crate::simulator) locations: Vec<Location>,
+    pub(in crate::simulator) channels: Vec<Channel>,
+    pub(in crate::simulator) triggers: Vec<Trigger>,
+    pub(in crate::simulator) events: Vec<Event>,
 }
 
 impl DataSet {
     /// Builds the data set; equal inputs give equal data sets.
-    pub(super) fn generate(seed: u64, anchor: DateTime<Utc>) -> Self {
+    pub(in crate::simulator) fn generate(seed: u64, anchor: DateTime<Utc>) -> Self {
         let mut rng = SplitMix64::new(seed);
-        let mut ids = IdMaker { serial: 0x15E2 };
-        let locations: Vec<Location> = LOCATIONS
-            .iter()
-            .map(|&(id, name)| Location {
-                id,
-                name: name.to_owned(),
-                version: "3.2.1".to_owned(),
-                hash: base64(&(0..48).map(|_| rng.below(256) as u8).collect::<Vec<_>>()),
-            })
-            .collect();
-        let mut channels = Vec::new();
-        for location in &locations {
-            for n in 0..2 + rng.below(3) as usize {
-                channels.push(Channel {
-                    id: ids.next(&mut rng),
-                    location_id: location.id,
-                    name: CHANNEL_NAMES[n % CHANNEL_NAMES.len()].to_owned(),
-                    active: 1,
-                    paid: i32::from(rng.below(4) != 0),
-                });
-            }
-        }
-        // One switched-off camera, as real accounts have.
-        if let Some(last) = channels.last_mut() {
-            last.active = 0;
-        }
-        let mut triggers = Vec::new();
-        for channel in &channels {
-            for n in 0..2 + rng.below(3) as usize {
-                let (name, kind) = match n {
-                    0 => ("Enter", TriggerKind::Line),
-                    1 => ("Queue zone", TriggerKind::Zone),
-                    _ => EXTRA_TRIGGERS[rng.below(EXTRA_TRIGGERS.len() as u64) as usize],
-                };
-                triggers.push(Trigger {
-                    id: ids.next(&mut rng),
-                    location_id: channel.location_id,
-                    channel_id: channel.id.clone(),
-                    name: name.to_owned(),
-                    kind,
-                    active: i32::from(rng.below(10) != 0),
-                });
-            }
-        }
-        let events = events(&mut rng, &triggers, anchor);
+        let account = Account::draw(&mut rng);
+        let events = events(&mut rng, &account.triggers, anchor);
         Self {
-            locations,
-            channels,
-            triggers,
+            locations: account.locations,
+            channels: account.channels,
+            triggers: account.triggers,
             events,
+        }
+    }
+
+    /// The moving mode's dimensions: the same draw as `generate`'s for the seed, each location given a
+    /// working "Enter" and "Exit" line where it lacked one, and no events (the timeline makes them).
+    pub(in crate::simulator) fn account_with_doors(seed: u64) -> Self {
+        let mut rng = SplitMix64::new(seed);
+        let account = Account::draw(&mut rng).with_doors(&mut rng);
+        Self {
+            locations: account.locations,
+            channels: account.channels,
+            triggers: account.triggers,
+            events: Vec::new(),
         }
     }
 }
@@ -146,25 +98,6 @@ fn events(rng: &mut SplitMix64, triggers: &[Trigger], anchor: DateTime<Utc>) -> 
     events
 }
 
-/// Makes ids in the reference's shape ("47576ahb-56656-45786-acb45_000015E2"); the serial suffix keeps them unique.
-struct IdMaker {
-    serial: u32,
-}
-
-impl IdMaker {
-    fn next(&mut self, rng: &mut SplitMix64) -> String {
-        self.serial += 1;
-        format!(
-            "{:08x}-{:05}-{:05}-{:05x}_{:08X}",
-            rng.below(1 << 32),
-            rng.below(100_000),
-            rng.below(100_000),
-            rng.below(1 << 20),
-            self.serial
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +114,16 @@ mod tests {
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
         let c = DataSet::generate(8, anchor());
         assert_ne!(format!("{a:?}"), format!("{c:?}"));
+    }
+
+    #[test]
+    fn the_fixed_data_set_is_byte_for_byte_the_one_the_tests_always_relied_on() {
+        // FNV-1a of the whole set's Debug text, taken before the moving mode shared the dimension code.
+        let text = format!("{:?}", DataSet::generate(7, anchor()));
+        let fnv = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        assert_eq!((text.len(), fnv), (8_930_452, 0xdf6d_e0e8_8dfe_b400));
     }
 
     #[test]
