@@ -15,6 +15,7 @@ pub mod lease;
 pub mod locations;
 pub mod open;
 pub mod paced;
+pub mod postgres;
 pub mod report;
 pub mod route;
 pub mod runner;

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::lazy_store::LazyStore;
+use super::postgres::{PgUrl, PostgresStore};
 use super::settings::StoreLocation;
 use super::sqlite::{SqliteStore, FILE_NAME};
 use super::store::EventStore;
@@ -53,10 +55,18 @@ pub fn open_store(
     state_dir: &Path,
 ) -> Result<Arc<dyn EventStore>, String> {
     match location {
-        // Connected on first use (see `lazy_store`); the PostgreSQL store (branch w-pg) plugs in here.
-        StoreLocation::Postgres(url) => Err(format!(
-            "GATEWAY_MIRROR_URL {url}: postgres not available in this build"
-        )),
+        // Connected on first use (see `lazy_store`): a database down at start is a store fault, not a refusal.
+        StoreLocation::Postgres(url) => {
+            let url = PgUrl::parse(url.expose())
+                .map_err(|why| format!("GATEWAY_MIRROR_URL {url} {why}"))?;
+            Ok(Arc::new(LazyStore::new(Box::new(move || {
+                let url = url.clone();
+                Box::pin(async move {
+                    let store = PostgresStore::connect(&url).await?;
+                    Ok(Arc::new(store) as Arc<dyn EventStore>)
+                })
+            }))))
+        }
         _ => {
             let path = sqlite_path(location, state_dir).unwrap_or_default();
             let store = SqliteStore::open_blocking(&path)

@@ -1,6 +1,7 @@
 //! The mirror's store and sync against the simulated cloud, through a gateway that signs for them.
 
 mod budget;
+mod contract;
 mod fetch;
 mod kill;
 mod late;
@@ -8,6 +9,7 @@ mod process;
 mod repair;
 mod running;
 mod serve;
+mod shared;
 mod sync;
 
 use camlytics_gateway::mirror::event::EventFilter;

@@ -1,0 +1,138 @@
+//! Counts read back, for totals and series alike: each window (bucket) cut into whole UTC days, hours and
+//! minutes read from the packed rollups and its ragged ends read from the events, all in one statement;
+//! then the filter, the grouping and the bucketing applied here over the (combination, count) pairs.
+
+use std::collections::HashMap;
+
+use deadpool_postgres::Client;
+
+use super::dims::{Dims, Selector, Slot};
+use super::packed;
+use super::plan::{reads, Level};
+use super::Failure;
+use crate::mirror::event::EventFilter;
+use crate::mirror::store::{CountQuery, Dimension, GroupCount, StoreError};
+
+/// Rollup rows in the ranges `$1..$3`, then events in the ranges `$4..$5` counted per instant and combination.
+const READ: &str = "
+SELECT r.level, r.unit, r.counts, 0::int8, 0::int4
+FROM mirror_rollups r
+JOIN unnest($1::int2[], $2::int8[], $3::int8[]) AS q(level, lo, hi)
+  ON r.level = q.level AND r.unit BETWEEN q.lo AND q.hi
+UNION ALL
+SELECT (-1)::int2, e.event_time_us, NULL::bytea, count(*), e.dims_id
+FROM mirror_events e
+JOIN unnest($4::int8[], $5::int8[]) AS q(lo, hi) ON e.event_time_us BETWEEN q.lo AND q.hi
+GROUP BY e.event_time_us, e.dims_id";
+
+/// Events matching `filter`.
+pub(super) async fn count(
+    client: &Client,
+    dims: &Dims,
+    filter: &EventFilter,
+) -> Result<u64, Failure> {
+    let window = [(filter.since_micros, filter.until_micros)];
+    let tally = tally(client, dims, filter, &[], &window, |_| 0).await?;
+    Ok(tally.into_iter().map(|g| g.count).sum())
+}
+
+/// Non-zero counts per (bucket, group) for `query`, ordered by bucket, then group.
+pub(super) async fn grouped_counts(
+    client: &Client,
+    dims: &Dims,
+    query: &CountQuery,
+) -> Result<Vec<GroupCount>, Failure> {
+    let (edges, filter) = (&query.edges, &query.filter);
+    let since = filter.since_micros.unwrap_or(i64::MIN);
+    let until = filter.until_micros.unwrap_or(i64::MAX);
+    let windows: Vec<(Option<i64>, Option<i64>)> = edges
+        .windows(2)
+        .map(|pair| (pair[0].max(since), (pair[1] - 1).min(until)))
+        .filter(|(from, to)| from <= to)
+        .map(|(from, to)| (Some(from), Some(to)))
+        .collect();
+    if windows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Every row read starts inside one bucket: the last edge at or before it.
+    let bucket_of = |time: i64| edges.partition_point(|&e| e <= time).saturating_sub(1);
+    tally(client, dims, filter, &query.group_by, &windows, bucket_of).await
+}
+
+async fn tally(
+    client: &Client,
+    dims: &Dims,
+    filter: &EventFilter,
+    group_by: &[Dimension],
+    windows: &[(Option<i64>, Option<i64>)],
+    bucket_of: impl Fn(i64) -> usize,
+) -> Result<Vec<GroupCount>, Failure> {
+    let reads = reads(windows.iter().copied());
+    let levels: Vec<i16> = reads.rollups.iter().map(|r| r.0).collect();
+    let rollup_from: Vec<i64> = reads.rollups.iter().map(|r| r.1).collect();
+    let rollup_to: Vec<i64> = reads.rollups.iter().map(|r| r.2).collect();
+    let event_from: Vec<i64> = reads.events.iter().map(|r| r.0).collect();
+    let event_to: Vec<i64> = reads.events.iter().map(|r| r.1).collect();
+    let statement = client.prepare_cached(READ).await?;
+    let rows = client
+        .query(
+            &statement,
+            &[&levels, &rollup_from, &rollup_to, &event_from, &event_to],
+        )
+        .await?;
+    let mut selector = dims.selector(filter, group_by);
+    loop {
+        let mut counts: HashMap<(usize, u32), u64> = HashMap::new();
+        let mut unknown = Vec::new();
+        let mut add = |bucket: usize, id: u32, n: u64| match selector.slot(id) {
+            Slot::Group(group) => *counts.entry((bucket, group)).or_default() += n,
+            Slot::Skip => {}
+            Slot::Unknown => unknown.push(id),
+        };
+        for row in &rows {
+            let code: i16 = row.get(0);
+            let start: i64 = row.get(1);
+            match Level::from_code(code) {
+                Some(level) => {
+                    let bucket = bucket_of(start.saturating_mul(level.micros()));
+                    packed::for_each(row.get(2), |id, n| add(bucket, id, n)).ok_or_else(corrupt)?;
+                }
+                None => {
+                    let (n, id): (i64, i32) = (row.get(3), row.get(4));
+                    let id = u32::try_from(id).map_err(|_| corrupt())?;
+                    add(bucket_of(start), id, u64::try_from(n).unwrap_or(0));
+                }
+            }
+        }
+        if unknown.is_empty() {
+            return Ok(ordered(counts, &selector));
+        }
+        // Another gateway interned a combination this one has not seen: learn it and count again.
+        dims.learn_ids(client, unknown.iter().copied()).await?;
+        if !dims.knows_all(unknown) {
+            return Err(corrupt());
+        }
+        selector = dims.selector(filter, group_by);
+    }
+}
+
+fn corrupt() -> Failure {
+    Failure::Store(StoreError(
+        "a rollup names a dimension combination the store does not hold".into(),
+    ))
+}
+
+/// The counts by bucket, then by the group's values.
+fn ordered(counts: HashMap<(usize, u32), u64>, selector: &Selector) -> Vec<GroupCount> {
+    let mut out: Vec<GroupCount> = counts
+        .into_iter()
+        .filter(|&(_, count)| count > 0)
+        .map(|((bucket, group), count)| GroupCount {
+            bucket,
+            group: selector.groups[group as usize].clone(),
+            count,
+        })
+        .collect();
+    out.sort_unstable_by(|a, b| (a.bucket, &a.group).cmp(&(b.bucket, &b.group)));
+    out
+}
