@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::lazy_store::{Connect, LazyStore};
+use super::lazy_store::LazyStore;
 use super::postgres::{PgUrl, PostgresStore};
 use super::settings::StoreLocation;
 use super::sqlite::{SqliteStore, FILE_NAME};
@@ -55,19 +55,17 @@ pub fn open_store(
     state_dir: &Path,
 ) -> Result<Arc<dyn EventStore>, String> {
     match location {
-        // Connected on first use (see `lazy_store`), so a database down at start-up is a store fault, not a
-        // gateway that will not start.
+        // Connected on first use (see `lazy_store`): a database down at start is a store fault, not a refusal.
         StoreLocation::Postgres(url) => {
             let url = PgUrl::parse(url.expose())
-                .map_err(|e| format!("GATEWAY_MIRROR_URL {url}: {e}"))?;
-            let connect: Connect = Box::new(move || {
+                .map_err(|why| format!("GATEWAY_MIRROR_URL {url} {why}"))?;
+            Ok(Arc::new(LazyStore::new(Box::new(move || {
                 let url = url.clone();
                 Box::pin(async move {
                     let store = PostgresStore::connect(&url).await?;
                     Ok(Arc::new(store) as Arc<dyn EventStore>)
                 })
-            });
-            Ok(Arc::new(LazyStore::new(connect)))
+            }))))
         }
         _ => {
             let path = sqlite_path(location, state_dir).unwrap_or_default();

@@ -162,6 +162,12 @@ impl StoreLocation {
             return Ok(StoreLocation::SqliteFile(PathBuf::from(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            super::postgres::PgUrl::parse(url).map_err(|why| {
+                format!(
+                    "GATEWAY_MIRROR_URL must be a PostgreSQL URL; '{}' {why}",
+                    redact_url(url)
+                )
+            })?;
             return Ok(StoreLocation::Postgres(PostgresUrl(url.to_owned())));
         }
         Err(format!(

@@ -12,7 +12,7 @@ mod nonce;
 mod purges;
 mod quota;
 mod redis_faults;
-mod redis_server;
+pub mod redis_server;
 mod second_level;
 mod settings;
 mod shared;

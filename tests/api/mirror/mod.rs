@@ -15,6 +15,7 @@ mod repair;
 mod running;
 mod series;
 mod serve;
+mod shared;
 mod shared_store;
 mod sync;
 
