@@ -44,8 +44,6 @@ impl GatewayProcess {
             ("GATEWAY_STATE_DIR", state.as_str()),
             ("GATEWAY_UPSTREAM_RPS", "1000"),
             ("GATEWAY_WARM_DIMENSIONS", "false"),
-            // Most tests count the gateway's upstream calls; those about the mirror turn it on.
-            ("GATEWAY_MIRROR", "off"),
         ];
         all_env.extend_from_slice(env);
         Self::spawn(&["serve"], &all_env)
@@ -59,6 +57,8 @@ impl GatewayProcess {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("GATEWAY_LISTEN", "127.0.0.1:0")
+            // Most tests count the gateway's upstream calls; those about the mirror turn it on.
+            .env("GATEWAY_MIRROR", "off")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

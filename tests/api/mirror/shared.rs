@@ -56,6 +56,7 @@ async fn one_gateway_of_a_group_syncs_a_shared_store_and_another_takes_over_when
     );
     let env = [
         ("GATEWAY_REDIS_URL", redis_url.as_str()),
+        ("GATEWAY_MIRROR", "on"),
         ("GATEWAY_MIRROR_URL", store_url.as_str()),
         ("GATEWAY_MIRROR_SINCE", "2025-01-01"),
         ("GATEWAY_MIRROR_POLL_EVERY", "1s"),
