@@ -65,6 +65,9 @@ pub(super) fn grouped_counts(
     };
     let mut groups = Groups::new(dims, &query.filter, &query.group_by);
     let mut tally = Tally::default();
+    // Room for every (bucket, group) up to a bound: growing by doubling copies and faults in pages again.
+    let cells = (query.edges.len() - 1).saturating_mul(groups.values.len().max(1));
+    tally.totals.reserve(cells.min(1 << 16));
     for piece in plan(&query.edges, lo, hi) {
         match piece.source {
             Source::Rollup(level) => {
