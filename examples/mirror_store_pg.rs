@@ -2,7 +2,8 @@
 //! grouped by trigger, and bytes on disk per event. For bench/ (figures from one run on this machine).
 //!
 //! Usage: `mirror_store_pg [admin URL] [events]` (defaults: postgres://postgres@127.0.0.1:5432/postgres,
-//! 1000000). Makes a database `mirror_bench_<pid>` there and drops it at the end.
+//! 1000000). Makes a database `mirror_bench_<pid>` there and drops it at the end (kept, to look at, with
+//! `MIRROR_BENCH_KEEP=1`).
 //! Prints `key=value` lines.
 
 use std::time::{Duration, Instant};

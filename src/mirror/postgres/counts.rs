@@ -14,15 +14,19 @@ use crate::mirror::event::EventFilter;
 use crate::mirror::store::{CountQuery, Dimension, GroupCount, StoreError};
 
 /// Rollup rows in the ranges `$1..$3`, then events in the ranges `$4..$5` counted per instant and combination.
+/// LATERAL makes each range its own index range scan: joined plainly, the planner may scan a whole table.
 const READ: &str = "
 SELECT r.level, r.unit, r.counts, 0::int8, 0::int4
-FROM mirror_rollups r
-JOIN unnest($1::int2[], $2::int8[], $3::int8[]) AS q(level, lo, hi)
-  ON r.level = q.level AND r.unit BETWEEN q.lo AND q.hi
+FROM unnest($1::int2[], $2::int8[], $3::int8[]) AS q(level, lo, hi)
+CROSS JOIN LATERAL (
+    SELECT level, unit, counts FROM mirror_rollups WHERE level = q.level AND unit BETWEEN q.lo AND q.hi
+) AS r
 UNION ALL
 SELECT (-1)::int2, e.event_time_us, NULL::bytea, count(*), e.dims_id
-FROM mirror_events e
-JOIN unnest($4::int8[], $5::int8[]) AS q(lo, hi) ON e.event_time_us BETWEEN q.lo AND q.hi
+FROM unnest($4::int8[], $5::int8[]) AS q(lo, hi)
+CROSS JOIN LATERAL (
+    SELECT event_time_us, dims_id FROM mirror_events WHERE event_time_us BETWEEN q.lo AND q.hi
+) AS e
 GROUP BY e.event_time_us, e.dims_id";
 
 /// Events matching `filter`.
