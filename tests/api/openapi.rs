@@ -148,7 +148,16 @@ fn every_route_documents_its_answer_and_every_error_status() {
     let routes: BTreeSet<String> = ROUTES
         .iter()
         .map(|spec| format!("{BASE_PATH}{}", spec.endpoint))
-        .chain(["/admin/cache", "/healthz", "/readyz", "/metrics"].map(String::from))
+        .chain(
+            [
+                "/admin/cache",
+                "/healthz",
+                "/readyz",
+                "/metrics",
+                "/v1/mirror",
+            ]
+            .map(String::from),
+        )
         .collect();
 
     assert_eq!(documented, routes.iter().collect());

@@ -44,6 +44,8 @@ impl GatewayProcess {
             ("GATEWAY_STATE_DIR", state.as_str()),
             ("GATEWAY_UPSTREAM_RPS", "1000"),
             ("GATEWAY_WARM_DIMENSIONS", "false"),
+            // Tests count the cloud's calls; the mirror's tests turn it on.
+            ("GATEWAY_MIRROR", "off"),
         ];
         all_env.extend_from_slice(env);
         Self::spawn(&["serve"], &all_env)
