@@ -92,6 +92,10 @@ pub struct DemoArgs {
     /// Requests a caller of the demo gateway may make at once. Unset, with --caller-rps unset too: no quota.
     #[arg(long, env = "GATEWAY_CALLER_BURST")]
     pub caller_burst: Option<u32>,
+
+    /// How far back the simulated cloud's events reach; they run up to now and keep coming (1h to a year).
+    #[arg(long, env = "GATEWAY_SIMULATOR_HISTORY", default_value = "30d", value_parser = parse_duration)]
+    pub simulator_history: Duration,
 }
 
 /// Settings of `simulate`.
@@ -126,4 +130,39 @@ pub struct SimulateArgs {
     /// Latency added to every answer (seconds, or 250ms, 2s).
     #[arg(long, env = "GATEWAY_SIMULATOR_LATENCY", default_value = "0", value_parser = parse_duration)]
     pub latency: Duration,
+
+    /// Seed of the simulated account's data; the same seed gives the same account and events.
+    #[arg(long, env = "GATEWAY_SIMULATOR_SEED", default_value = "7")]
+    pub seed: u64,
+
+    /// `fixed`: 30,000 events over the 28 days before 2026-01-01. `wall`: events up to now, moving with
+    /// the wall clock, with a daily rhythm and a few late arrivals.
+    #[arg(
+        long,
+        env = "GATEWAY_SIMULATOR_CLOCK",
+        value_enum,
+        default_value = "fixed"
+    )]
+    pub clock: SimulatedClock,
+
+    /// With `--clock wall`: how far back events reach (1h to a year).
+    #[arg(long, env = "GATEWAY_SIMULATOR_HISTORY", default_value = "30d", value_parser = parse_duration)]
+    pub history: Duration,
+
+    /// With `--clock wall`: events a day over the whole account, on average (1 to 50,000).
+    #[arg(
+        long,
+        env = "GATEWAY_SIMULATOR_EVENTS_PER_DAY",
+        default_value = "30000"
+    )]
+    pub events_per_day: u32,
+}
+
+/// Which clock the simulated cloud's events follow.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SimulatedClock {
+    /// The fixed data set (what the tests and benchmarks use).
+    Fixed,
+    /// Events up to the wall clock's now.
+    Wall,
 }

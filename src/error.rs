@@ -56,6 +56,9 @@ pub enum GatewayError {
         /// Sent as `Retry-After`, in whole seconds rounded up.
         retry_after: Duration,
     },
+    /// The request conflicts with the gateway's state: a window the mirror does not hold completely. 409.
+    #[error("{0}")]
+    Conflict(String),
     /// The request carries a body larger than the gateway takes (no route reads one). 413.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -191,6 +194,7 @@ impl ResponseError for GatewayError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

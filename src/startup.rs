@@ -60,6 +60,9 @@ pub struct Backends {
     pub second_level: Arc<dyn SecondLevel>,
     /// In a group: what counts caller quotas for the group and brings purges from the other gateways.
     pub group: Option<GroupLink>,
+    /// A mirror made outside (a test's, over a store it synced) that answers instead of the one
+    /// `GATEWAY_MIRROR` opens; `None` in `serve`.
+    pub mirror: Option<Arc<Mirror>>,
 }
 
 impl Backends {
@@ -76,6 +79,7 @@ impl Backends {
             lane: Lane::new(settings.upstream.upstream_rps),
             second_level: Arc::new(NoSecondLevel),
             group: None,
+            mirror: None,
         })
     }
 
@@ -88,6 +92,7 @@ impl Backends {
             lane: parts.lane,
             second_level: parts.second_level,
             group: Some(parts.link),
+            mirror: None,
         })
     }
 }
@@ -149,7 +154,13 @@ impl Application {
             || web::Data::new(MirrorStatus::off()),
             MirrorService::status,
         );
-        let mirror_data = mirror.as_ref().map(|m| web::Data::from(m.mirror().clone()));
+        // A mirror given in the backends (a test's, over a store it synced) answers instead of one opened here.
+        let mirror_data = backends
+            .mirror
+            .clone()
+            .or_else(|| mirror.as_ref().map(|m| m.mirror().clone()))
+            .map(web::Data::from);
+        let mirror_handle = mirror_data.as_ref().map(|m| m.clone().into_inner());
         let readiness = web::Data::new(
             Readiness::new(
                 settings.upstream.state_dir.clone(),
@@ -199,7 +210,6 @@ impl Application {
             .group
             .as_ref()
             .map(|link| link.listen_for_purges(cache.clone()));
-        let mirror_handle = mirror.as_ref().map(|m| m.mirror().clone());
         let mirror_runner = mirror.map(|m| {
             m.start(
                 web::Data::new(UpstreamClient::new(upstream.clone())),

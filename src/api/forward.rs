@@ -1,4 +1,5 @@
-//! The path every API route shares: validate the query, then answer from the cache or the cloud.
+//! The path every API route shares: validate the query, then answer from the mirror (a window it holds
+//! completely), the cache or the cloud.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,7 +19,8 @@ use crate::camlytics::query::validate;
 use crate::error::GatewayError;
 use crate::upstream::{UpstreamClient, UpstreamRequest};
 
-/// Validates the caller's query for `spec`, then serves it from the cache when its class is cached,
+/// Validates the caller's query for `spec`, then serves it from the mirror when it holds the whole window,
+/// else from the cache when its class is cached,
 /// else straight from the cloud; either way in the cloud's envelope.
 pub async fn forward(
     spec: &RouteSpec,
@@ -26,6 +28,9 @@ pub async fn forward(
 ) -> Result<HttpResponse, GatewayError> {
     let params = validate(spec, request.query_string())?;
     let asked = Asked::read(request.headers());
+    if let Some(answer) = super::mirror_answers::answer(spec, &params, request, &asked).await {
+        return Ok(answer);
+    }
     let upstream = request
         .app_data::<web::Data<UpstreamClient>>()
         .ok_or_else(|| GatewayError::OutOfService("the gateway has no upstream client".into()))?;

@@ -1,10 +1,15 @@
-//! The drop-in API: the cloud's six GET endpoints under the same base path, one file per resource.
+//! The drop-in API: the cloud's six GET endpoints under the same base path, one file per resource; the
+//! mirror's answers to them; and the gateway's own routes under `/v1/`.
 
 pub mod admin;
 pub mod channels;
 pub mod events;
+pub mod export;
 pub mod forward;
 pub mod locations;
+pub mod mirror_access;
+pub mod mirror_answers;
+pub mod series;
 pub mod totals;
 pub mod triggers;
 
@@ -22,7 +27,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
     ));
 }
 
-/// Registers the six endpoints under [`BASE_PATH`], collecting their OpenAPI paths as it goes
+/// Registers the six endpoints under [`BASE_PATH`] and the gateway's own routes, collecting their OpenAPI paths as it goes
 /// (the one list both the server and [`openapi`] use).
 pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(
@@ -34,6 +39,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
             .service(totals::totals_triggers)
             .service(totals::totals_types),
     );
+    config.service(series::series);
+    config.service(export::export);
     config.service(admin::purge_cache);
     config.service(crate::mirror::route::mirror_status);
     config.configure(crate::ops::routes);
@@ -57,7 +64,8 @@ pub async fn not_found(
     let allow = match request.path() {
         _ if api_route => Some("GET"),
         "/admin/cache" => Some("DELETE"),
-        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" | "/v1/mirror" => Some("GET"),
+        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" | "/v1/mirror" | "/v1/series"
+        | "/v1/export" => Some("GET"),
         _ => None,
     };
     if let Some(allow) = allow {

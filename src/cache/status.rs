@@ -38,6 +38,8 @@ pub enum Served {
     },
     /// Not cacheable (e.g. events of a window that may still change): straight through.
     Bypass,
+    /// From the mirror's local copy of every event (a window it holds completely); no upstream call.
+    Mirror,
     /// Not in this gateway's cache, but in the group's second level: another gateway had fetched it.
     Shared {
         /// Whether this caller waited on another caller's load.
@@ -49,7 +51,7 @@ impl Served {
     /// The metric outcome label.
     pub fn outcome(&self) -> &'static str {
         match self {
-            Self::Hit => "hit",
+            Self::Hit | Self::Mirror => "hit",
             Self::Miss { .. }
             | Self::Refreshed { .. }
             | Self::Revalidated { .. }
@@ -90,6 +92,7 @@ impl Served {
                 ])
             }
             Self::Bypass => joined(&[CACHE_NAME, "; fwd=bypass; detail=uncacheable"]),
+            Self::Mirror => HeaderValue::from_static("camlytics-gateway; hit; detail=mirror"),
             // RFC 9211 lists caches from the one nearest the origin: the group's level answered, this one forwarded.
             Self::Shared { collapsed } => joined(&[
                 GROUP_CACHE_NAME,
@@ -120,6 +123,10 @@ mod tests {
     #[test]
     fn cache_status_follows_rfc_9211() {
         assert_eq!(Served::Hit.header(42), "camlytics-gateway; hit; ttl=42");
+        assert_eq!(
+            Served::Mirror.header(0),
+            "camlytics-gateway; hit; detail=mirror"
+        );
         assert_eq!(
             Served::Miss { collapsed: true }.header(60),
             "camlytics-gateway; fwd=miss; fwd-status=200; stored; ttl=60; collapsed"

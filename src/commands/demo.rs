@@ -5,11 +5,11 @@ use std::net::TcpListener;
 use crate::callers::settings::CallerQuota;
 use crate::callers::CallersSettings;
 use crate::cli::DemoArgs;
-use crate::commands::simulate::simulator_rps_in_range;
+use crate::commands::simulate::{history_in_range, simulator_rps_in_range};
 use crate::mirror::settings::{MirrorSettings, Since};
 use crate::secret::Secret;
 use crate::settings::{BaseUrl, Settings, UpstreamSettings};
-use crate::simulator::{Simulator, SimulatorSettings};
+use crate::simulator::{SimClock, Simulator, SimulatorSettings};
 use crate::startup::Application;
 use crate::upstream::settings::upstream_rps_in_range;
 
@@ -18,6 +18,8 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     let upstream_rps = upstream_rps_in_range(args.upstream_rps)?;
     let simulated = SimulatorSettings {
         requests_per_second: simulator_rps_in_range(args.simulator_rps)?,
+        // A living account: events up to now with a daily rhythm, a few arriving late.
+        clock: SimClock::wall(history_in_range(args.simulator_history)?),
         ..SimulatorSettings::default()
     };
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
@@ -56,12 +58,29 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     println!("camlytics-gateway demo");
     println!("  simulated cloud: {}", simulator.base_url());
     println!("  gateway:         {base}");
+    let day = |days_ago: i64| {
+        (chrono::Utc::now() - chrono::Duration::days(days_ago))
+            .format("%Y-%m-%dT00:00:00Z")
+            .to_string()
+    };
     println!("  try:             curl '{base}/locations'");
+    println!("                   curl '{base}/events?location_id=101&order=desc&limit=5'");
     println!(
-        "                   curl '{base}/totals/types?location_id=101&since=2025-12-25T00:00:00Z'"
+        "                   curl '{base}/totals/types?location_id=101&since={}'",
+        day(7)
+    );
+    println!(
+        "                   curl '{base}/totals/triggers?location_id=101&since={}&until={}'",
+        day(1),
+        day(0)
     );
     println!(
         "  the mirror:      curl 'http://{}:{}/v1/mirror'   (fills at half the upstream rate)",
+        args.listen.ip(),
+        app.port()
+    );
+    println!(
+        "  a series:        curl 'http://{}:{}/v1/series?bucket=1h&group_by=trigger&since=2025-12-20T00:00:00Z&until=2025-12-21T00:00:00Z'",
         args.listen.ip(),
         app.port()
     );

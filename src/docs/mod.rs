@@ -1,5 +1,7 @@
 //! The OpenAPI document of the API and the Swagger UI that shows it: `GET /openapi.json`, `GET /swagger-ui/`.
 
+pub mod mirror_routes;
+pub mod mirror_schemas;
 pub mod params;
 pub mod responses;
 pub mod schemas;
@@ -13,6 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::error::ErrorBody;
+use mirror_schemas::SeriesList;
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/openapi.json";
@@ -39,13 +42,13 @@ so \"Try it out\" against the demo returns data.";
         description = DESCRIPTION,
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, SeriesList)),
     modifiers(&BearerScheme),
     security((), ("bearer" = [])),
     tags(
         (name = "Dictionaries", description = "Locations, channels and triggers of the account."),
         (name = "Statistic", description = "Events and their totals."),
-        (name = "Mirror", description = "The local copy of every event: its state."),
+        (name = "Mirror", description = "The gateway's local copy of every event: its state, and the answers only it gives (series, exports), with no upstream call."),
     ),
 )]
 struct ApiDoc;

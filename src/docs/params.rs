@@ -72,11 +72,13 @@ pub fn schema_of(kind: ParamKind) -> Schema {
 
 /// An example value. Swagger UI fills "Try it out" with these, so they are ids and times the demo's
 /// simulated cloud has data for, chosen so that all of a route's examples together still match events
-/// (the "Enter" line of a Manhattan camera, whose first events type is TripwireCrossed).
+/// (the "Enter" line of a Manhattan camera, whose first events type is TripwireCrossed). The window spans
+/// both of the simulator's data sets: the fixed one (December 2025) and the demo's, which moves with the
+/// clock (the last 30 days).
 fn example_of(name: &str, kind: ParamKind) -> serde_json::Value {
     match (name, kind) {
-        ("until", _) => "2025-12-21T00:00:00Z".into(),
-        (_, ParamKind::DateTime) => "2025-12-20T00:00:00Z".into(),
+        ("until", _) => "2030-01-01T00:00:00Z".into(),
+        (_, ParamKind::DateTime) => "2025-01-01T00:00:00Z".into(),
         // The first event id: with ascending order, every event comes after it.
         ("starting_after", _) => 1_000_000.into(),
         (_, ParamKind::Int32) => 101.into(),

@@ -3,10 +3,12 @@
 //! can be answered without spending the upstream budget. `service` is what startup builds and runs;
 //! `route` is `GET /v1/mirror`.
 
+pub mod answer;
 pub mod budget;
 pub mod coverage;
 pub mod coverage_note;
 pub mod event;
+pub mod export;
 pub mod failed_store;
 pub mod forward;
 pub mod handle;
@@ -20,6 +22,7 @@ pub mod report;
 pub mod route;
 pub mod runner;
 pub mod runner_state;
+pub mod series;
 pub mod service;
 pub mod settings;
 pub mod sqlite;

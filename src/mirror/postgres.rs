@@ -112,7 +112,12 @@ impl PostgresStore {
         self.dims
             .ids_for(&client, events)
             .await
-            .map_err(|e| fault(what, e))
+            .map_err(|e| fault(what, e))?
+            .ok_or_else(|| {
+                StoreError(format!(
+                    "{what}: a dimension combination could not be interned"
+                ))
+            })
     }
 
     /// Where the store is (shown redacted).

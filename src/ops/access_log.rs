@@ -34,6 +34,8 @@ pub const ROUTES: &[&str] = &[
     "/service/api/v1/events",
     "/service/api/v1/totals/triggers",
     "/service/api/v1/totals/types",
+    "/v1/series",
+    "/v1/export",
     "/admin/cache",
     "/healthz",
     "/readyz",

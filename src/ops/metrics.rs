@@ -114,6 +114,14 @@ fn describe() {
         "Readiness checks answered 503 because the group's Redis could not be reached (reason=coordination)."
     );
     describe_counter!(
+        "gateway_mirror_answers_total",
+        "Cloud routes answered from the mirror (a window it holds completely), by route."
+    );
+    describe_counter!(
+        "gateway_mirror_passes_total",
+        "Cloud route queries the mirror left to cache and lane, by route and reason (uncovered, store_fault, no_list)."
+    );
+    describe_counter!(
         "gateway_mirror_upstream_calls_total",
         "Calls the mirror sent to the cloud, by purpose (sync, tail, verify, repair, dimensions)."
     );

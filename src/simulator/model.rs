@@ -185,6 +185,11 @@ mod tests {
     fn every_event_type_name_parses_back_to_itself() {
         for t in EventType::ALL {
             assert_eq!(EventType::parse(t.name()), Some(t));
+            assert_eq!(
+                EventType::ALL[t as usize],
+                t,
+                "tallies index by the enum's order"
+            );
         }
         assert_eq!(EventType::parse("regionjoin"), None);
     }

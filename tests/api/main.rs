@@ -14,6 +14,7 @@ mod helpers;
 mod hostile;
 mod hostile_cloud;
 mod mirror;
+mod moving_cloud;
 mod nonces;
 mod openapi;
 mod operations;

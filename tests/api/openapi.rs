@@ -155,6 +155,8 @@ fn every_route_documents_its_answer_and_every_error_status() {
                 "/readyz",
                 "/metrics",
                 "/v1/mirror",
+                "/v1/series",
+                "/v1/export",
             ]
             .map(String::from),
         )
@@ -177,6 +179,42 @@ fn every_route_documents_its_answer_and_every_error_status() {
             assert_eq!(body["example"]["code"].to_string(), status);
         }
     }
+}
+
+#[test]
+fn the_mirrors_routes_document_their_answers_and_refusals() {
+    let document = committed();
+
+    for (path, content_types) in [
+        ("/v1/series", &["application/json"][..]),
+        ("/v1/export", &["application/x-ndjson", "text/csv"][..]),
+    ] {
+        let responses = &document["paths"][path]["get"]["responses"];
+        for content_type in content_types {
+            assert!(
+                responses["200"]["content"][content_type]["example"].is_string()
+                    || responses["200"]["content"][content_type]["example"].is_object(),
+                "{path} {content_type} has no example"
+            );
+        }
+        for status in ["400", "401", "409", "413", "414", "429", "431", "503"] {
+            let example = &responses[status]["content"]["application/json"]["example"];
+            assert_eq!(example["code"].to_string(), status, "{path} {status}");
+            assert!(
+                example["msg"].as_str().is_some_and(|m| !m.is_empty()),
+                "{path} {status}"
+            );
+        }
+    }
+    let series = &document["paths"]["/v1/series"]["get"]["parameters"];
+    let required: Vec<&str> = series
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["required"] == true)
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["since", "until"]);
 }
 
 #[test]

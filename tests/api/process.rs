@@ -44,7 +44,7 @@ impl GatewayProcess {
             ("GATEWAY_STATE_DIR", state.as_str()),
             ("GATEWAY_UPSTREAM_RPS", "1000"),
             ("GATEWAY_WARM_DIMENSIONS", "false"),
-            // Tests count the cloud's calls; the mirror's tests turn it on.
+            // Most tests count the gateway's upstream calls; those about the mirror turn it on.
             ("GATEWAY_MIRROR", "off"),
         ];
         all_env.extend_from_slice(env);

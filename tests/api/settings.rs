@@ -37,6 +37,16 @@ fn demo_and_simulate_refuse_simulator_settings_out_of_range() {
     );
     assert_refused(&["simulate", "--rps=-1"], &[], "GATEWAY_SIMULATOR_RPS");
     assert_refused(
+        &["simulate", "--clock", "wall", "--events-per-day", "60000"],
+        &[],
+        "GATEWAY_SIMULATOR_EVENTS_PER_DAY",
+    );
+    assert_refused(
+        &["demo", "--simulator-history", "10m"],
+        &[],
+        "GATEWAY_SIMULATOR_HISTORY",
+    );
+    assert_refused(
         &["simulate", "--latency", "1e30"],
         &[],
         "GATEWAY_SIMULATOR_LATENCY",

@@ -136,12 +136,13 @@ impl Dims {
         Ok(())
     }
 
-    /// Each event's combination id, interning those the database does not hold yet.
+    /// Each event's combination id, interning those the database does not hold yet; `None` if one could
+    /// not be interned.
     pub(super) async fn ids_for(
         &self,
         client: &Client,
         events: &[StoredEvent],
-    ) -> Result<Vec<u32>, tokio_postgres::Error> {
+    ) -> Result<Option<Vec<u32>>, tokio_postgres::Error> {
         let combos: Vec<Combo> = events.iter().map(Combo::of).collect();
         let missing: Vec<&Combo> = {
             let known = self
@@ -208,9 +209,10 @@ impl Dims {
             .0
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Each combination was interned above; one still unknown means the table was changed under us.
         Ok(combos
             .iter()
-            .map(|c| known.by_combo.get(c).copied().unwrap_or(0))
+            .map(|c| known.by_combo.get(c).copied())
             .collect())
     }
 

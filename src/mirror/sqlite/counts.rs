@@ -8,6 +8,7 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
 use super::dims::{Dims, Key};
+use super::packed;
 use super::plan::{plan, Source};
 use super::read::Conditions;
 use super::rollups::{self, Level, DAY};
@@ -68,28 +69,34 @@ pub(super) fn grouped_counts(
         match piece.source {
             Source::Rollup(level) => {
                 let unit = level.micros();
+                let by_dim = &groups.by_dim;
+                let mut unknown = false;
                 rollups::each_unit(
                     &tx,
                     level,
                     piece.from / unit,
                     piece.to / unit,
-                    |n, pairs| {
-                        let bucket = bucket_of(&query.edges, n * unit);
-                        for pair in pairs {
-                            let (dim, count) = pair?;
-                            let group = groups.of_dim(dim)?;
-                            if group != LEFT_OUT {
-                                tally.add(bucket, group, count);
-                            }
-                        }
-                        Ok(())
+                    |n, bytes| {
+                        tally.enter(bucket_of(&query.edges, n * unit));
+                        // The hot loop of a series: one lookup and one add per packed pair.
+                        packed::each(bytes, |dim, count| match by_dim.get(dim as usize) {
+                            Some(&LEFT_OUT) => {}
+                            Some(&group) => tally.add(group, count),
+                            None => unknown = true,
+                        })
                     },
                 )?;
+                if unknown {
+                    return Err(packed::corrupt());
+                }
             }
             Source::Events => {
                 each_event(&tx, &query.filter, piece.from, piece.to, |time, key| {
                     let group = groups.of_key(&key);
-                    tally.add(bucket_of(&query.edges, time), group, 1);
+                    if group != LEFT_OUT {
+                        tally.enter(bucket_of(&query.edges, time));
+                        tally.add(group, 1);
+                    }
                 })?;
             }
         }
@@ -155,11 +162,14 @@ fn each_event(
     Ok(())
 }
 
-/// The groups counted: each combination's group (or `LEFT_OUT`), by id, and the groups' values.
+/// The groups counted: each combination's group (or `LEFT_OUT`), by id, and the groups' values. The groups of
+/// the known combinations are numbered in the order of their values, so sums come out in the answer's order.
 struct Groups<'a> {
     by_dim: Vec<u32>,
     ids: HashMap<Vec<String>, u32>,
     values: Vec<Vec<String>>,
+    /// Groups below this number are numbered in value order; any later ones (met only in events) are not.
+    ranked: usize,
     filter: &'a EventFilter,
     group_by: &'a [Dimension],
 }
@@ -170,13 +180,37 @@ impl<'a> Groups<'a> {
             by_dim: vec![LEFT_OUT; dims.end()],
             ids: HashMap::new(),
             values: Vec::new(),
+            ranked: 0,
             filter,
             group_by,
         };
         for (dim, key) in dims.iter() {
             groups.by_dim[dim as usize] = groups.of_key(key);
         }
+        let rank = groups.rank();
+        let mut values = vec![Vec::new(); rank.len()];
+        for (group, &place) in std::mem::take(&mut groups.values).into_iter().zip(&rank) {
+            values[place] = group;
+        }
+        groups.values = values;
+        for id in groups.ids.values_mut().chain(groups.by_dim.iter_mut()) {
+            if *id != LEFT_OUT {
+                *id = rank[*id as usize] as u32;
+            }
+        }
+        groups.ranked = groups.values.len();
         groups
+    }
+
+    /// Each group's place in the order of the groups' values.
+    fn rank(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.values.len()).collect();
+        order.sort_unstable_by(|a, b| self.values[*a].cmp(&self.values[*b]));
+        let mut rank = vec![0; order.len()];
+        for (place, group) in order.into_iter().enumerate() {
+            rank[group] = place;
+        }
+        rank
     }
 
     /// The group of `key`, or `LEFT_OUT` when the filter leaves it out.
@@ -194,33 +228,33 @@ impl<'a> Groups<'a> {
         id
     }
 
-    /// The group of the combination `dim`; an error for an id the file does not hold.
-    fn of_dim(&self, dim: u32) -> rusqlite::Result<u32> {
-        self.by_dim
-            .get(dim as usize)
-            .copied()
-            .ok_or_else(super::packed::corrupt)
-    }
-
-    /// `totals` as the trait's answer: by bucket, then group values.
-    fn sorted(self, totals: HashMap<(usize, u32), u64>) -> Vec<GroupCount> {
-        let mut order: Vec<u32> = (0..self.values.len() as u32).collect();
-        order.sort_unstable_by(|a, b| self.values[*a as usize].cmp(&self.values[*b as usize]));
-        let mut rank = vec![0; order.len()];
-        for (place, group) in order.into_iter().enumerate() {
-            rank[group as usize] = place;
+    /// `totals` as the trait's answer: by bucket, then group values, one entry per (bucket, group).
+    fn sorted(self, mut totals: Vec<(usize, u32, u64)>) -> Vec<GroupCount> {
+        if self.ranked == self.values.len() {
+            // Already in order when one piece was read (the usual series); else a few sorted runs.
+            let key = |&(bucket, group, _): &(usize, u32, u64)| (bucket, group);
+            if !totals.is_sorted_by_key(key) {
+                totals.sort_by_key(key);
+            }
+        } else {
+            let rank = self.rank();
+            totals.sort_by_key(|&(bucket, group, _)| (bucket, rank[group as usize]));
         }
-        let mut counts: Vec<((usize, u32), u64)> =
-            totals.into_iter().filter(|(_, n)| *n > 0).collect();
-        counts.sort_unstable_by_key(|((bucket, group), _)| (*bucket, rank[*group as usize]));
+        let mut counts: Vec<GroupCount> = Vec::with_capacity(totals.len());
+        let mut last = None;
+        for (bucket, group, count) in totals {
+            match counts.last_mut() {
+                // A bucket and group met again in another piece (a finer level at the window's end).
+                Some(entry) if last == Some((bucket, group)) => entry.count += count,
+                _ => counts.push(GroupCount {
+                    bucket,
+                    group: self.values[group as usize].clone(),
+                    count,
+                }),
+            }
+            last = Some((bucket, group));
+        }
         counts
-            .into_iter()
-            .map(|((bucket, group), count)| GroupCount {
-                bucket,
-                group: self.values[group as usize].clone(),
-                count,
-            })
-            .collect()
     }
 }
 
@@ -231,29 +265,40 @@ struct Tally {
     bucket: usize,
     dense: Vec<u64>,
     touched: Vec<u32>,
-    totals: HashMap<(usize, u32), u64>,
+    totals: Vec<(usize, u32, u64)>,
 }
 
 impl Tally {
-    fn add(&mut self, bucket: usize, group: u32, count: u64) {
+    /// Makes `bucket` the one counted into, emptying the last one's sums when it changes.
+    #[inline]
+    fn enter(&mut self, bucket: usize) {
         if bucket != self.bucket {
             self.flush();
             self.bucket = bucket;
         }
+    }
+
+    /// Adds `count` to `group` in the current bucket.
+    #[inline]
+    fn add(&mut self, group: u32, count: u64) {
         let at = group as usize;
         if self.dense.len() <= at {
             self.dense.resize(at + 1, 0);
         }
-        if self.dense[at] == 0 {
+        let slot = &mut self.dense[at];
+        if *slot == 0 {
             self.touched.push(group);
         }
-        self.dense[at] += count;
+        *slot += count;
     }
 
     fn flush(&mut self) {
+        self.touched.sort_unstable();
         for group in self.touched.drain(..) {
             let count = std::mem::take(&mut self.dense[group as usize]);
-            *self.totals.entry((self.bucket, group)).or_default() += count;
+            if count > 0 {
+                self.totals.push((self.bucket, group, count));
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Which level each part of a counted window is read from: for every bucket, its whole UTC days from the day
-//! rollups, the whole hours left at its ends from the hours, then whole minutes, then the events themselves.
+//! rollups, the whole hours left at its ends from the hours, then whole quarter hours, whole minutes, and the
+//! events themselves.
 //! Pieces of one level that touch are merged, so an hourly series over a month is one range of the hour
 //! table, and no unit read lies across a bucket edge (each row belongs to one bucket).
 
@@ -107,7 +108,8 @@ mod tests {
     }
 
     #[test]
-    fn a_month_total_with_ragged_ends_reads_days_then_hours_minutes_and_events_at_the_ends() {
+    fn a_month_total_with_ragged_ends_reads_days_then_hours_quarters_minutes_and_events_at_the_ends(
+    ) {
         let (since, until) = (
             T0 + 5 * HOUR + 3 * MINUTE + 7,
             T0 + 30 * DAY + 2 * MINUTE + 9,
@@ -121,9 +123,14 @@ mod tests {
                 piece(Source::Rollup(Level::Day), T0 + DAY, T0 + 30 * DAY),
                 piece(Source::Rollup(Level::Hour), T0 + 6 * HOUR, T0 + DAY),
                 piece(
+                    Source::Rollup(Level::Quarter),
+                    T0 + 5 * HOUR + 15 * MINUTE,
+                    T0 + 6 * HOUR
+                ),
+                piece(
                     Source::Rollup(Level::Minute),
                     T0 + 5 * HOUR + 4 * MINUTE,
-                    T0 + 6 * HOUR
+                    T0 + 5 * HOUR + 15 * MINUTE
                 ),
                 piece(
                     Source::Rollup(Level::Minute),
@@ -137,7 +144,7 @@ mod tests {
     }
 
     #[test]
-    fn days_in_a_half_hour_zone_read_hours_inside_and_minutes_across_each_edge() {
+    fn days_in_a_half_hour_zone_read_hours_inside_and_quarter_hours_across_each_edge() {
         // Local midnights at +05:30 are 18:30 UTC.
         let edges: Vec<i64> = (0..=3)
             .map(|d| T0 + d * DAY - 5 * HOUR - 30 * MINUTE)
@@ -145,15 +152,26 @@ mod tests {
 
         let pieces = plan(&edges, i64::MIN, i64::MAX);
 
-        let hours = pieces
-            .iter()
-            .filter(|p| p.source == Source::Rollup(Level::Hour));
-        let minutes = pieces
-            .iter()
-            .filter(|p| p.source == Source::Rollup(Level::Minute));
-        assert_eq!(hours.count(), 3);
-        assert_eq!(minutes.count(), 4); // both outer ends, and one hour across each of the two inner edges
+        let count = |level| {
+            let source = Source::Rollup(level);
+            pieces.iter().filter(|p| p.source == source).count()
+        };
+        assert_eq!(count(Level::Hour), 3);
+        assert_eq!(count(Level::Quarter), 4); // both outer ends, and an hour across each inner edge
+        assert_eq!(count(Level::Minute), 0);
         assert!(pieces.iter().all(|p| p.source != Source::Events));
+    }
+
+    #[test]
+    fn an_hourly_month_in_a_quarter_hour_zone_is_one_range_of_the_quarter_table() {
+        // +05:45: local hours start at :15 past UTC hours.
+        let first = T0 + 15 * MINUTE;
+        let edges: Vec<i64> = (0..=720).map(|h| first + h * HOUR).collect();
+
+        let pieces = plan(&edges, i64::MIN, i64::MAX);
+
+        let quarters = Source::Rollup(Level::Quarter);
+        assert_eq!(pieces, vec![piece(quarters, first, first + 720 * HOUR)]);
     }
 
     #[test]

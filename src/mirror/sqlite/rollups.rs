@@ -1,4 +1,4 @@
-//! The rollup levels (UTC minutes, hours and days), kept equal to the events by every write: changes are
+//! The rollup levels (UTC minutes, quarter hours, hours and days), kept equal to the events by every write: changes are
 //! summed per level, unit and dimension in memory, then each touched unit's row is read, merged and written
 //! once, in the writer's transaction.
 
@@ -7,10 +7,13 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::dims::{self, Dims, Fresh, Key};
-use super::packed::{self, Pairs};
+use super::packed;
 
 /// Microseconds in a minute.
 pub(super) const MINUTE: i64 = 60_000_000;
+/// Microseconds in a quarter hour: every time zone's offset is a whole number of them, so an hourly series in
+/// a zone such as +05:30 or +05:45 reads quarter hours rather than minutes.
+pub(super) const QUARTER: i64 = 15 * MINUTE;
 /// Microseconds in an hour.
 pub(super) const HOUR: i64 = 60 * MINUTE;
 /// Microseconds in a UTC day.
@@ -21,18 +24,20 @@ pub(super) const DAY: i64 = 24 * HOUR;
 pub(super) enum Level {
     Day,
     Hour,
+    Quarter,
     Minute,
 }
 
 impl Level {
     /// Every level, coarsest first.
-    pub const ALL: [Level; 3] = [Level::Day, Level::Hour, Level::Minute];
+    pub const ALL: [Level; 4] = [Level::Day, Level::Hour, Level::Quarter, Level::Minute];
 
     /// The unit's length in microseconds.
     pub fn micros(self) -> i64 {
         match self {
             Level::Day => DAY,
             Level::Hour => HOUR,
+            Level::Quarter => QUARTER,
             Level::Minute => MINUTE,
         }
     }
@@ -51,6 +56,7 @@ impl Level {
         match self {
             Level::Day => "rollup_days",
             Level::Hour => "rollup_hours",
+            Level::Quarter => "rollup_quarters",
             Level::Minute => "rollup_minutes",
         }
     }
@@ -59,7 +65,7 @@ impl Level {
 /// Changes to the rollups one transaction makes, summed before any row is touched.
 #[derive(Debug, Default)]
 pub(super) struct Deltas {
-    levels: [HashMap<(i64, u32), i64>; 3],
+    levels: [HashMap<(i64, u32), i64>; Level::ALL.len()],
 }
 
 impl Deltas {
@@ -118,13 +124,13 @@ pub(super) fn delete_before(tx: &Connection, level: Level, unit: i64) -> rusqlit
     Ok(())
 }
 
-/// Calls `each` with every row of `level` whose unit is in `from..to`, in unit order.
+/// Calls `each` with every row of `level` whose unit is in `from..to`, in unit order, and its packed counts.
 pub(super) fn each_unit(
     conn: &Connection,
     level: Level,
     from: i64,
     to: i64,
-    mut each: impl FnMut(i64, Pairs) -> rusqlite::Result<()>,
+    mut each: impl FnMut(i64, &[u8]) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT unit, counts FROM {} WHERE unit >= ?1 AND unit < ?2 ORDER BY unit",
@@ -134,7 +140,7 @@ pub(super) fn each_unit(
     while let Some(row) = rows.next()? {
         let unit: i64 = row.get(0)?;
         let bytes = row.get_ref(1)?.as_blob()?;
-        each(unit, Pairs::new(bytes))?;
+        each(unit, bytes)?;
     }
     Ok(())
 }

@@ -7,11 +7,11 @@ use super::rollups;
 
 /// Schema version written to `user_version`; a file from a newer gateway is refused rather than misread.
 /// 1: events and per-minute rollups with dimension columns. 2: interned dimensions, packed rollups per
-/// minute, hour and day, the event counter and notes.
+/// minute, quarter hour, hour and day, the event counter and notes.
 const SCHEMA_VERSION: i64 = 2;
 
 /// Events keyed by the cloud's id with their own bytes; the dimension combinations seen, each under a small
-/// id; per minute, hour and day one row of packed `(dimension id, count)` pairs (see `packed.rs` for why
+/// id; per UTC minute, quarter hour, hour and day one row of packed `(dimension id, count)` pairs (see `packed.rs` for why
 /// not a row per dimension); the number of events held; the one sync cursor; the mirror's notes.
 /// Missing trigger and origin are '' (not NULL) so that a combination is a real key.
 const SCHEMA: &str = "
@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS dimensions (
     UNIQUE (location_id, channel_id, trigger_id, event_type, origin)
 );
 CREATE TABLE IF NOT EXISTS rollup_minutes (unit INTEGER PRIMARY KEY, counts BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS rollup_quarters (unit INTEGER PRIMARY KEY, counts BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS rollup_hours (unit INTEGER PRIMARY KEY, counts BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS rollup_days (unit INTEGER PRIMARY KEY, counts BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS held (
@@ -65,6 +66,10 @@ pub(super) fn prepare(conn: &mut Connection) -> Result<(), String> {
     }
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(|e| format!("setting synchronous=FULL: {e}"))?;
+    // The rollups a month of series reads are a few MiB; SQLite's default 2 MiB cache would read them again
+    // from the file on every query once event pages have passed through.
+    conn.pragma_update(None, "cache_size", -32_768)
+        .map_err(|e| format!("setting the cache size: {e}"))?;
     // A reader such as `mirror status` may hold the file briefly; wait for it rather than fail a page.
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| format!("setting the busy timeout: {e}"))?;

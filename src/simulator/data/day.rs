@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::super::model::{EventType, Origin};
 use super::super::prng::SplitMix64;
-use super::raw::Raw;
+use super::raw::{sort_by_time, Raw};
 use super::rhythm::{DayCurve, ENTRIES, EXITS};
 use super::site::Site;
 use super::zone::HOUR_MS;
@@ -58,9 +58,7 @@ pub(super) fn location_day(seed: u64, site: &Site, date: NaiveDate, rate: Rate) 
         let zone = day.pick(&site.zones);
         day.push(at, zone, EventType::Sabotage, Origin::Unknown);
     }
-    let mut events = day.events;
-    events.sort_by_key(|e| e.time);
-    events
+    sort_by_time(day.events)
 }
 
 struct Day {

@@ -18,7 +18,7 @@ use super::day::Rate;
 use super::fixed::DataSet;
 use super::raw::Raw;
 use super::site::Site;
-use super::timeline::{hour_of, Timeline, FIRST_HOUR};
+use super::timeline::{arrival_hour, hour_of, Timeline, FIRST_HOUR};
 use super::zone::HOUR_MS;
 
 /// The moving account's events: the timeline, from the history's first instant on.
@@ -126,10 +126,8 @@ impl Moving {
         for hour in hour_of(matcher.from)..=hour_of(matcher.to) {
             for event in self.timeline.raw_hour(hour).events.iter() {
                 if matcher.admits(event) {
-                    let kind = EventType::ALL
-                        .iter()
-                        .position(|&t| t == event.event_type)
-                        .unwrap_or(0);
+                    // The enum's order is `ALL`'s.
+                    let kind = event.event_type as usize;
                     counts[usize::from(event.trigger) * kinds + kind] += 1;
                 }
             }
@@ -197,6 +195,12 @@ impl Moving {
     }
 
     fn cursor(&self, id: i32, now_ms: i64) -> Cursor {
+        // An id that would arrive before the history or after now names nothing held: no need to make it.
+        let held = arrival_hour(id)
+            .is_some_and(|hour| (hour_of(self.since_ms)..=hour_of(now_ms)).contains(&hour));
+        if !held {
+            return Cursor::Id(id);
+        }
         match self.timeline.by_id(id) {
             Some(event) if event.arrival() <= now_ms && event.time >= self.since_ms => {
                 Cursor::Place(event.time, id)

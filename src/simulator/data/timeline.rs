@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 
 use super::cache::Memo;
 use super::day::{location_day, Rate, MAX_DELAY_MS};
-use super::raw::Raw;
+use super::raw::{insertion_sort, sort_by_time, Raw};
 use super::site::Site;
 use super::zone::HOUR_MS;
 
@@ -50,6 +50,15 @@ pub(super) struct NumberedHour {
     pub(super) order: Vec<(u32, i32)>,
 }
 
+/// The events arriving in one hour, in id order.
+#[derive(Debug)]
+struct Arrivals {
+    /// (hour it happened in, index there), the rank being the place here.
+    order: Vec<(i64, u32)>,
+    /// (rank, hour it happened in, index there) of those that happened in an earlier hour.
+    earlier: Vec<(usize, i64, u32)>,
+}
+
 /// Every event of the account at every time, made on demand from the seed.
 pub(super) struct Timeline {
     seed: u64,
@@ -57,7 +66,7 @@ pub(super) struct Timeline {
     sites: Vec<Site>,
     days: Memo<(usize, NaiveDate), Arc<Vec<Raw>>>,
     hours: Memo<i64, Arc<RawHour>>,
-    arrivals: Memo<i64, Arc<Vec<(i64, u32)>>>,
+    arrivals: Memo<i64, Arc<Arrivals>>,
     numbered: Memo<i64, Arc<NumberedHour>>,
 }
 
@@ -92,7 +101,7 @@ impl Timeline {
                 let last = day.partition_point(|e| e.time < to);
                 events.extend_from_slice(&day[first..last]);
             }
-            events.sort_by_key(|e| e.time);
+            let events = sort_by_time(events);
             let late = (0..events.len() as u32)
                 .filter(|&i| events[i as usize].delay > 0)
                 .collect();
@@ -100,28 +109,41 @@ impl Timeline {
         })
     }
 
-    /// The events arriving in `hour`, as (hour they happened in, index there), in id order.
-    fn arrivals(&self, hour: i64) -> Arc<Vec<(i64, u32)>> {
+    /// The events arriving in `hour`, in id order.
+    fn arrivals(&self, hour: i64) -> Arc<Arrivals> {
         self.arrivals.get_or_make(hour, || {
-            let mut arriving: Vec<(i64, i64, u32)> = Vec::new();
+            let raw = self.raw_hour(hour);
+            // On time: already in (arrival = event_time, index) order.
+            let on_time = (0..raw.events.len() as u32)
+                .filter(|&i| raw.events[i as usize].delay == 0)
+                .map(|i| (raw.events[i as usize].time, hour, i));
+            let mut late: Vec<(i64, i64, u32)> = Vec::new();
             for happened in hour - DELAY_HOURS..=hour {
                 let raw = self.raw_hour(happened);
-                if happened == hour {
-                    arriving.extend(
-                        (0..raw.events.len() as u32)
-                            .filter(|&i| raw.events[i as usize].delay == 0)
-                            .map(|i| (raw.events[i as usize].time, happened, i)),
-                    );
-                }
                 for &i in &raw.late {
                     let arrival = raw.events[i as usize].arrival();
                     if hour_of(arrival) == hour {
-                        arriving.push((arrival, happened, i));
+                        late.push((arrival, happened, i));
                     }
                 }
             }
-            arriving.sort_unstable();
-            Arc::new(arriving.into_iter().map(|(_, h, i)| (h, i)).collect())
+            insertion_sort(&mut late, |a, b| a > b);
+            let mut order = Vec::with_capacity(raw.events.len() + late.len());
+            let mut late = late.into_iter().peekable();
+            for next in on_time {
+                while let Some(&early) = late.peek().filter(|l| **l < next) {
+                    order.push(early);
+                    late.next();
+                }
+                order.push(next);
+            }
+            order.extend(late);
+            let earlier = (0..order.len())
+                .filter(|&rank| order[rank].1 < hour)
+                .map(|rank| (rank, order[rank].1, order[rank].2))
+                .collect();
+            let order = order.into_iter().map(|(_, h, i)| (h, i)).collect();
+            Arc::new(Arrivals { order, earlier })
         })
     }
 
@@ -130,27 +152,33 @@ impl Timeline {
         self.numbered.get_or_make(hour, || {
             let raw = self.raw_hour(hour);
             let mut ids = vec![0; raw.events.len()];
-            for arrival_hour in hour..=hour + DELAY_HOURS {
-                for (rank, &(happened, index)) in self.arrivals(arrival_hour).iter().enumerate() {
+            for (rank, &(happened, index)) in self.arrivals(hour).order.iter().enumerate() {
+                if happened == hour {
+                    ids[index as usize] = id_of(hour, rank);
+                }
+            }
+            for arrival_hour in hour + 1..=hour + DELAY_HOURS {
+                for &(rank, happened, index) in &self.arrivals(arrival_hour).earlier {
                     if happened == hour {
                         ids[index as usize] = id_of(arrival_hour, rank);
                     }
                 }
             }
+            // Raw order is `event_time` order; only events at one instant need putting in id order.
             let mut order: Vec<(u32, i32)> = (0..raw.events.len() as u32)
                 .map(|i| (i, ids[i as usize]))
                 .collect();
-            order.sort_unstable_by_key(|&(i, id)| (raw.events[i as usize].time, id));
+            let time = |&(i, _): &(u32, i32)| raw.events[i as usize].time;
+            insertion_sort(&mut order, |a, b| (time(a), a.1) > (time(b), b.1));
             Arc::new(NumberedHour { raw, order })
         })
     }
 
     /// The event that has `id`, whether or not it has arrived yet; `None` when no event has it.
     pub(super) fn by_id(&self, id: i32) -> Option<Raw> {
-        let offset = id.checked_sub(ID_BASE).filter(|o| *o >= 0)?;
-        let hour = FIRST_HOUR + i64::from(offset / ID_STRIDE);
-        let rank = (offset % ID_STRIDE) as usize;
-        let &(happened, index) = self.arrivals(hour).get(rank)?;
+        let hour = arrival_hour(id)?;
+        let rank = ((id - ID_BASE) % ID_STRIDE) as usize;
+        let &(happened, index) = self.arrivals(hour).order.get(rank)?;
         self.raw_hour(happened).events.get(index as usize).copied()
     }
 
@@ -159,6 +187,12 @@ impl Timeline {
     pub(super) fn hours_held(&self) -> usize {
         self.hours.len()
     }
+}
+
+/// The hour an event with `id` would have arrived in; `None` for ids below the first.
+pub(super) fn arrival_hour(id: i32) -> Option<i64> {
+    let offset = id.checked_sub(ID_BASE).filter(|o| *o >= 0)?;
+    Some(FIRST_HOUR + i64::from(offset / ID_STRIDE))
 }
 
 /// The id of the event at `rank` among those arriving in `hour`.

@@ -1,15 +1,22 @@
 //! The mirror's store and sync against the simulated cloud, through a gateway that signs for them.
 
+mod answers;
 mod budget;
 mod contract;
+mod documented;
+mod export;
 mod fetch;
 mod kill;
 mod late;
+mod mirrored;
 mod process;
+mod random;
 mod repair;
 mod running;
+mod series;
 mod serve;
 mod shared;
+mod shared_store;
 mod sync;
 
 use camlytics_gateway::mirror::event::EventFilter;

@@ -1,0 +1,211 @@
+//! The parameters of `/v1/series`: the totals' filters with their precedence, a window that must be given
+//! whole, and `bucket`, `tz` and `group_by`.
+
+use chrono_tz::Tz;
+
+use super::buckets::{Bucket, BUCKET_NAMES};
+use crate::camlytics::endpoints::{ParamKind, RouteSpec};
+use crate::camlytics::model::{EVENT_TYPES, ORIGINS};
+use crate::camlytics::query::{validate, BadParam, CanonicalParams};
+use crate::mirror::answer::window::{filter_of, param};
+use crate::mirror::event::EventFilter;
+use crate::mirror::store::Dimension;
+
+/// The route's path.
+pub const PATH: &str = "/v1/series";
+/// `bucket` when not sent.
+pub const DEFAULT_BUCKET: &str = "1h";
+/// `tz` when not sent.
+pub const DEFAULT_TZ: &str = "UTC";
+
+/// Every parameter `/v1/series` accepts: the filters of `/totals/triggers` (same kinds, same precedence),
+/// then its own (`tz` and `group_by` are read further by [`parse`]).
+pub const SERIES: RouteSpec = RouteSpec {
+    endpoint: PATH,
+    params: &[
+        ("location_id", ParamKind::Int32),
+        ("channel_id", ParamKind::TextId),
+        ("trigger_id", ParamKind::TextId),
+        ("event_type", ParamKind::OneOf(EVENT_TYPES)),
+        ("origin", ParamKind::OneOf(ORIGINS)),
+        ("since", ParamKind::DateTime),
+        ("until", ParamKind::DateTime),
+        ("bucket", ParamKind::OneOf(BUCKET_NAMES)),
+        ("tz", ParamKind::TextId),
+        ("group_by", ParamKind::TextId),
+    ],
+};
+
+/// The filters alone (the first seven of [`SERIES`]), for the document.
+pub const FILTERS: RouteSpec = RouteSpec {
+    endpoint: PATH,
+    params: SERIES.params.split_at(7).0,
+};
+
+/// What `group_by` accepts, each with the dimension it counts apart.
+pub const GROUP_NAMES: &[(&str, Dimension)] = &[
+    ("trigger", Dimension::Trigger),
+    ("type", Dimension::Type),
+    ("origin", Dimension::Origin),
+    ("channel", Dimension::Channel),
+    ("location", Dimension::Location),
+];
+
+/// The name `group_by` gives a dimension.
+pub fn group_name(dimension: Dimension) -> &'static str {
+    GROUP_NAMES
+        .iter()
+        .find(|(_, d)| *d == dimension)
+        .map_or("", |(name, _)| name)
+}
+
+/// A `/v1/series` query, checked.
+#[derive(Debug, Clone)]
+pub struct SeriesAsk {
+    /// Scope (by precedence), type, origin and the window in whole microseconds.
+    pub filter: EventFilter,
+    /// The window's first microsecond.
+    pub since: i64,
+    /// The window's last microsecond.
+    pub until: i64,
+    /// `since` as the caller wrote it.
+    pub since_text: String,
+    /// `until` as the caller wrote it.
+    pub until_text: String,
+    /// The bucket size.
+    pub bucket: Bucket,
+    /// The zone buckets are aligned in.
+    pub tz: Tz,
+    /// The dimensions counted apart, in the order asked.
+    pub group_by: Vec<Dimension>,
+}
+
+/// Checks a raw `/v1/series` query; the first problem is a 400 naming the parameter.
+pub fn parse(raw_query: &str) -> Result<SeriesAsk, BadParam> {
+    let params = validate(&SERIES, raw_query)?;
+    let filter = filter_of(&params);
+    let required = |name: &str| {
+        param(&params, name).map(str::to_owned).ok_or_else(|| {
+            BadParam::new(
+                name,
+                "is required: a series covers a whole window (RFC 3339 with an offset, e.g. 2025-12-20T00:00:00Z)",
+            )
+        })
+    };
+    let (since_text, until_text) = (required("since")?, required("until")?);
+    let (Some(since), Some(until)) = (filter.since_micros, filter.until_micros) else {
+        return Err(BadParam::new("since", "must be a date-time"));
+    };
+    Ok(SeriesAsk {
+        since,
+        until,
+        since_text,
+        until_text,
+        bucket: Bucket::parse(param(&params, "bucket").unwrap_or(DEFAULT_BUCKET))
+            .ok_or_else(|| BadParam::new("bucket", "unknown bucket"))?,
+        tz: time_zone(&params)?,
+        group_by: group_by(&params)?,
+        filter,
+    })
+}
+
+fn time_zone(params: &CanonicalParams) -> Result<Tz, BadParam> {
+    let name = param(params, "tz").unwrap_or(DEFAULT_TZ);
+    name.parse().map_err(|_| {
+        BadParam::new(
+            "tz",
+            format!("must be an IANA time zone such as UTC, Europe/Berlin or America/New_York, got '{name}'"),
+        )
+    })
+}
+
+/// The dimensions named, in the order first named; a name given twice counts once.
+fn group_by(params: &CanonicalParams) -> Result<Vec<Dimension>, BadParam> {
+    let Some(list) = param(params, "group_by") else {
+        return Ok(Vec::new());
+    };
+    let allowed: Vec<&str> = GROUP_NAMES.iter().map(|(name, _)| *name).collect();
+    let mut dimensions = Vec::new();
+    for name in list.split(',') {
+        let dimension = GROUP_NAMES
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, d)| *d)
+            .ok_or_else(|| {
+                BadParam::new(
+                    "group_by",
+                    format!(
+                        "must be a comma-separated list of {}, got '{name}'",
+                        allowed.join(", ")
+                    ),
+                )
+            })?;
+        if !dimensions.contains(&dimension) {
+            dimensions.push(dimension);
+        }
+    }
+    Ok(dimensions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WINDOW: &str = "since=2025-12-20T00:00:00Z&until=2025-12-21T00:00:00Z";
+
+    fn refusal(query: &str) -> String {
+        parse(query).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_are_hourly_buckets_in_utc_and_one_series() {
+        let ask = parse(WINDOW).unwrap();
+        assert_eq!(ask.bucket, Bucket::Hour);
+        assert_eq!(ask.tz, Tz::UTC);
+        assert!(ask.group_by.is_empty());
+        assert_eq!(ask.until - ask.since, 86_400_000_000);
+    }
+
+    #[test]
+    fn every_bad_parameter_is_named() {
+        assert!(refusal(&format!("{WINDOW}&bucket=7m"))
+            .starts_with("bucket: must be one of 5m, 15m, 1h, 1d, 1w"));
+        assert!(refusal(&format!("{WINDOW}&tz=Mars/Olympus"))
+            .starts_with("tz: must be an IANA time zone"));
+        assert!(refusal(&format!("{WINDOW}&group_by=trigger,colour"))
+            .starts_with("group_by: must be a comma-separated list of trigger, type"));
+        assert!(
+            refusal(&format!("{WINDOW}&group_by=type,%20trigger")).starts_with("group_by: must be")
+        );
+        assert!(refusal("since=2025-12-20T00:00:00Z").starts_with("until: is required"));
+        assert!(refusal("until=2025-12-20T00:00:00Z").starts_with("since: is required"));
+        assert!(
+            refusal("since=2025-12-21T00:00:00Z&until=2025-12-20T00:00:00Z")
+                .starts_with("since: must not be later than until")
+        );
+        assert!(refusal(&format!("{WINDOW}&limit=5"))
+            .starts_with("limit: unknown parameter for /v1/series"));
+    }
+
+    #[test]
+    fn the_filters_are_the_totals_filters() {
+        let names: Vec<&str> = FILTERS.params.iter().map(|(n, _)| *n).collect();
+        let totals: Vec<&str> = crate::camlytics::endpoints::TOTALS_TRIGGERS
+            .params
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(names, totals);
+    }
+
+    #[test]
+    fn group_by_keeps_the_order_first_asked_and_each_name_once() {
+        let ask = parse(&format!(
+            "{WINDOW}&group_by=location,trigger,location&tz=America/New_York"
+        ))
+        .unwrap();
+        assert_eq!(ask.group_by, vec![Dimension::Location, Dimension::Trigger]);
+        assert_eq!(ask.tz.name(), "America/New_York");
+        assert_eq!(group_name(Dimension::Type), "type");
+    }
+}
