@@ -94,9 +94,10 @@ impl<F: Fetch + Clone + 'static> Runner<F> {
     async fn work(&self) {
         let mut timers = Timers::default();
         loop {
+            let failing = self.state.last_error();
             let wait = match self.step(&mut timers).await {
                 Ok(wait) => {
-                    if let Some(error) = self.state.last_error() {
+                    if let Some(error) = failing {
                         log::info!(
                             "mirror: working again after {} failed attempts",
                             error.failures
@@ -145,6 +146,12 @@ impl<F: Fetch + Clone + 'static> Runner<F> {
                 self.state.set(SyncState::Standby);
                 self.mirror
                     .set_coverage(coverage_note::load(store.as_ref()).await?);
+                if self.state.locations().is_empty() {
+                    // From the cache (warmed at start); a miss would need the lease this gateway lacks.
+                    if let Err(e) = self.read_locations().await {
+                        log::debug!("mirror: no locations list on standby yet ({e})");
+                    }
+                }
                 return Ok(self.config.poll_every);
             }
         }
@@ -278,13 +285,7 @@ impl<F: Fetch + Clone + 'static> Runner<F> {
         let Some(covered) = self.mirror.coverage().span else {
             return Ok(false);
         };
-        let locations = known_locations(
-            self.cache.as_ref(),
-            &self.fetch.for_purpose(Purpose::Dimensions),
-        )
-        .await?;
-        let ids: Vec<i64> = locations.iter().map(|l| l.id).collect();
-        self.state.set_locations(locations);
+        let ids = self.read_locations().await?;
         let mut note = self.verification().await?;
         let settle = chrono::Duration::from_std(self.config.settle_after).unwrap_or_default();
         let due = note.due(covered, &ids, settle, Utc::now());
@@ -316,6 +317,18 @@ impl<F: Fetch + Clone + 'static> Runner<F> {
             self.save_verification(&note).await?;
         }
         Ok(more)
+    }
+
+    /// Reads the locations list (from the cache when it holds it) for verification and `/v1/mirror`.
+    async fn read_locations(&self) -> Result<Vec<i64>, SyncError> {
+        let locations = known_locations(
+            self.cache.as_ref(),
+            &self.fetch.for_purpose(Purpose::Dimensions),
+        )
+        .await?;
+        let ids = locations.iter().map(|l| l.id).collect();
+        self.state.set_locations(locations);
+        Ok(ids)
     }
 
     /// Writes the runner's state to its note every [`CHECKPOINT_EVERY`], for `mirror status`.

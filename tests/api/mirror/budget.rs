@@ -12,7 +12,7 @@ const EVENTS_PATH: &str = "/service/api/v1/events";
 #[actix_web::test]
 async fn idle_the_mirror_uses_its_share_of_the_upstream_rate() {
     let app = spawn_app_with(TestConfig {
-        upstream_rps: 10.0,
+        upstream_rps: 4.0,
         ..mirror_on()
     })
     .await;
@@ -24,11 +24,12 @@ async fn idle_the_mirror_uses_its_share_of_the_upstream_rate() {
     }
     let (first, began) = (count(), Instant::now());
 
-    actix_web::rt::time::sleep(Duration::from_secs(4)).await;
+    actix_web::rt::time::sleep(Duration::from_secs(6)).await;
     let rate = (count() - first) as f64 / began.elapsed().as_secs_f64();
 
-    // Share 0.5 of 10 calls a second; the 30 pages of the data set last six seconds at that pace.
-    assert!((4.0..=6.0).contains(&rate), "{rate} calls a second");
+    // Share 0.5 of 4 calls a second (slow enough to hold on a busy machine); the 30 pages of the data set
+    // last fifteen seconds at that pace.
+    assert!((1.6..=2.4).contains(&rate), "{rate} calls a second");
 }
 
 /// The mean and the median of the callers' lane waits, from a gateway's Prometheus text.

@@ -39,7 +39,10 @@ async fn a_gateway_given_a_postgres_url_fills_that_database_and_answers_totals_f
 
     assert_eq!(report["store"]["kind"], "postgres");
     let shown = report["store"]["location"].as_str().unwrap();
-    assert!(!shown.contains("not-shown"), "the password is shown: {shown}");
+    assert!(
+        !shown.contains("not-shown"),
+        "the password is shown: {shown}"
+    );
     assert_eq!(totals.status, 200, "{}", totals.body);
     let status = totals
         .headers
