@@ -9,7 +9,8 @@ use super::{cloud_events_at, held_events, rollup_total};
 use crate::helpers::{spawn_app, spawn_app_with, TestConfig, KEY, SECRET};
 use crate::process::{run_binary_beside, GatewayProcess};
 
-const MIRROR_ENV: [(&str, &str); 2] = [
+const MIRROR_ENV: [(&str, &str); 3] = [
+    ("GATEWAY_MIRROR", "on"),
     ("GATEWAY_MIRROR_SINCE", "2025-01-01"),
     ("GATEWAY_MIRROR_POLL_EVERY", "1s"),
 ];
