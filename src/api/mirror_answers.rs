@@ -42,8 +42,12 @@ pub async fn answer(
     request: &HttpRequest,
     asked: &Asked<'_>,
 ) -> Option<HttpResponse> {
-    // A caller's no-cache asks for the cloud's own answer.
-    if asked.revalidate {
+    // The dimension lists are the cache's; a caller's no-cache asks for the cloud's own answer.
+    let answerable = matches!(
+        spec.endpoint,
+        "/events" | "/totals/triggers" | "/totals/types"
+    );
+    if !answerable || asked.revalidate {
         return None;
     }
     let mirror = mirror_of(request)?;
@@ -115,7 +119,7 @@ async fn body(
 /// Writes a totals answer from the store's counts and a dimension list's answer.
 type RenderTotals = fn(&[GroupCount], &[u8]) -> Result<Vec<u8>, String>;
 
-/// A totals answer: the store's counts for `query`, joined with the dimension list at `list` by `render`;
+/// A totals answer: the store's counts for `query`, joined by `render` with the dimension list at `list_endpoint`;
 /// `None` when the list cannot be had.
 async fn totals_body(
     mirror: &Mirror,
