@@ -22,6 +22,7 @@ use crate::mirror::answer::envelope::success_list;
 use crate::mirror::answer::totals;
 use crate::mirror::answer::window::{coverage_location, filter_of, page_of, window};
 use crate::mirror::handle::Mirror;
+use crate::mirror::store::{CountQuery, GroupCount, StoreError};
 use crate::upstream::UpstreamClient;
 
 /// Why a query was not answered from the mirror, for the metric.
@@ -41,8 +42,12 @@ pub async fn answer(
     request: &HttpRequest,
     asked: &Asked<'_>,
 ) -> Option<HttpResponse> {
-    // A caller's no-cache asks for the cloud's own answer.
-    if asked.revalidate {
+    // The dimension lists are the cache's; a caller's no-cache asks for the cloud's own answer.
+    let answerable = matches!(
+        spec.endpoint,
+        "/events" | "/totals/triggers" | "/totals/types"
+    );
+    if !answerable || asked.revalidate {
         return None;
     }
     let mirror = mirror_of(request)?;
@@ -82,24 +87,21 @@ async fn body(
             .events(&page_of(params, filter))
             .await
             .map(|page| Some(success_list(page.iter().map(|e| &**e)))),
-        "/totals/triggers" => match store
-            .grouped_counts(&totals::by_trigger_query(&filter, since, until))
+        "/totals/triggers" => {
+            let query = totals::by_trigger_query(&filter, since, until);
+            totals_body(
+                mirror,
+                request,
+                &query,
+                "/triggers",
+                totals::by_trigger_body,
+            )
             .await
-        {
-            Ok(counts) => Ok(list(request, "/triggers")
-                .await
-                .and_then(|triggers| totals::by_trigger_body(&counts, &triggers).ok())),
-            Err(e) => Err(e),
-        },
-        "/totals/types" => match store
-            .grouped_counts(&totals::by_type_query(&filter, since, until))
-            .await
-        {
-            Ok(counts) => Ok(list(request, "/channels")
-                .await
-                .and_then(|channels| totals::by_type_body(&counts, &channels).ok())),
-            Err(e) => Err(e),
-        },
+        }
+        "/totals/types" => {
+            let query = totals::by_type_query(&filter, since, until);
+            totals_body(mirror, request, &query, "/channels", totals::by_type_body).await
+        }
         _ => return Err(Passed::Uncovered),
     };
     match read {
@@ -112,6 +114,24 @@ async fn body(
             Err(Passed::Fault)
         }
     }
+}
+
+/// Writes a totals answer from the store's counts and a dimension list's answer.
+type RenderTotals = fn(&[GroupCount], &[u8]) -> Result<Vec<u8>, String>;
+
+/// A totals answer: the store's counts for `query`, joined by `render` with the dimension list at `list_endpoint`;
+/// `None` when the list cannot be had.
+async fn totals_body(
+    mirror: &Mirror,
+    request: &HttpRequest,
+    query: &CountQuery,
+    list_endpoint: &'static str,
+    render: RenderTotals,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let counts = mirror.store().grouped_counts(query).await?;
+    Ok(list(request, list_endpoint)
+        .await
+        .and_then(|list| render(&counts, &list).ok()))
 }
 
 /// A whole dimension list (`/triggers` or `/channels`) the way the gateway serves it: from the cache, which

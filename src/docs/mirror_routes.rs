@@ -9,7 +9,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, Response, ResponseBuilder};
 
 use super::params::query_parameters;
-use super::responses::{example_message, ERROR_STATUSES};
+use super::responses::{error_response, example_message, ERROR_STATUSES};
 use crate::camlytics::endpoints::RouteSpec;
 use crate::error::GatewayError;
 use crate::mirror::answer::refusals::{mirror_off, outside_coverage};
@@ -208,31 +208,7 @@ impl utoipa::IntoResponses for MirrorErrors {
         ];
         statuses
             .into_iter()
-            .map(|(status, when, msg)| {
-                let body = ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .example(Some(
-                        serde_json::json!({"code": status, "msg": msg, "result": null}),
-                    ))
-                    .build();
-                let mut response = ResponseBuilder::new()
-                    .description(when)
-                    .content("application/json", body);
-                if matches!(status, 429 | 503) {
-                    response = response.header(
-                        "Retry-After",
-                        HeaderBuilder::new()
-                            .schema(Some(
-                                ObjectBuilder::new()
-                                    .schema_type(Type::Integer)
-                                    .minimum(Some(1)),
-                            ))
-                            .description(Some("Seconds to wait before trying again."))
-                            .build(),
-                    );
-                }
-                (status.to_string(), RefOr::T(response.build()))
-            })
+            .map(|(status, when, msg)| error_response(status, when, &msg))
             .collect()
     }
 }

@@ -106,35 +106,38 @@ impl utoipa::IntoResponses for ErrorResponses {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         ERROR_STATUSES
             .iter()
-            .map(|&(status, when)| {
-                let body = ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .example(Some(serde_json::json!({
-                        "code": status,
-                        "msg": example_message(status),
-                        "result": null,
-                    })))
-                    .build();
-                let mut response = ResponseBuilder::new()
-                    .description(when)
-                    .content("application/json", body);
-                if matches!(status, 429 | 503) {
-                    response = response.header(
-                        "Retry-After",
-                        HeaderBuilder::new()
-                            .schema(Some(
-                                ObjectBuilder::new()
-                                    .schema_type(Type::Integer)
-                                    .minimum(Some(1)),
-                            ))
-                            .description(Some("Seconds to wait before trying again."))
-                            .build(),
-                    );
-                }
-                (status.to_string(), RefOr::T(response.build()))
-            })
+            .map(|&(status, when)| error_response(status, when, &example_message(status)))
             .collect()
     }
+}
+
+/// One documented error answer: the error body with `msg` as its example, and `Retry-After` for 429 and 503.
+pub fn error_response(status: u16, when: &str, msg: &str) -> (String, RefOr<Response>) {
+    let body = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .example(Some(serde_json::json!({
+            "code": status,
+            "msg": msg,
+            "result": null,
+        })))
+        .build();
+    let mut response = ResponseBuilder::new()
+        .description(when)
+        .content("application/json", body);
+    if matches!(status, 429 | 503) {
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1)),
+                ))
+                .description(Some("Seconds to wait before trying again."))
+                .build(),
+        );
+    }
+    (status.to_string(), RefOr::T(response.build()))
 }
 
 #[cfg(test)]

@@ -44,6 +44,9 @@ impl GatewayProcess {
             ("GATEWAY_STATE_DIR", state.as_str()),
             ("GATEWAY_UPSTREAM_RPS", "1000"),
             ("GATEWAY_WARM_DIMENSIONS", "false"),
+            // Most tests count the cloud's calls: the mirror (on by default) would add its own. A test of the
+            // mirror turns it on in `env`, which comes after and wins.
+            ("GATEWAY_MIRROR", "off"),
         ];
         all_env.extend_from_slice(env);
         Self::spawn(&["serve"], &all_env)

@@ -1,7 +1,9 @@
 //! The parameters of `/v1/export`: the events filters with their precedence, `order`, and `format`.
 
-use crate::camlytics::endpoints::{ParamKind, RouteSpec};
-use crate::camlytics::model::{EVENT_TYPES, ORDERS, ORIGINS};
+use std::sync::LazyLock;
+
+use crate::camlytics::endpoints::{ParamKind, RouteSpec, TOTALS_TRIGGERS};
+use crate::camlytics::model::ORDERS;
 use crate::camlytics::query::{validate, BadParam};
 use crate::mirror::answer::window::{filter_of, param};
 use crate::mirror::event::EventFilter;
@@ -12,26 +14,27 @@ pub const PATH: &str = "/v1/export";
 /// What `format` accepts.
 pub const FORMATS: &[&str] = &["ndjson", "csv"];
 
-/// Every parameter `/v1/export` accepts.
-pub const EXPORT: RouteSpec = RouteSpec {
-    endpoint: PATH,
-    params: &[
-        ("location_id", ParamKind::Int32),
-        ("channel_id", ParamKind::TextId),
-        ("trigger_id", ParamKind::TextId),
-        ("event_type", ParamKind::OneOf(EVENT_TYPES)),
-        ("origin", ParamKind::OneOf(ORIGINS)),
-        ("since", ParamKind::DateTime),
-        ("until", ParamKind::DateTime),
-        ("order", ParamKind::OneOf(ORDERS)),
-        ("format", ParamKind::OneOf(FORMATS)),
-    ],
-};
+static PARAMS: LazyLock<Vec<(&'static str, ParamKind)>> = LazyLock::new(|| {
+    [
+        FILTERS.params,
+        &[
+            ("order", ParamKind::OneOf(ORDERS)),
+            ("format", ParamKind::OneOf(FORMATS)),
+        ],
+    ]
+    .concat()
+});
 
-/// The filters alone (the first seven of [`EXPORT`]), for the document.
+/// Every parameter `/v1/export` accepts: the events filters, `order` and `format`.
+pub static EXPORT: LazyLock<RouteSpec> = LazyLock::new(|| RouteSpec {
+    endpoint: PATH,
+    params: PARAMS.as_slice(),
+});
+
+/// The filters of `/events` (which are those of `/totals/triggers`), for the document too.
 pub const FILTERS: RouteSpec = RouteSpec {
     endpoint: PATH,
-    params: EXPORT.params.split_at(7).0,
+    params: TOTALS_TRIGGERS.params,
 };
 
 /// How the events are written.
