@@ -60,8 +60,6 @@ impl GatewayProcess {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("GATEWAY_LISTEN", "127.0.0.1:0")
-            // Most tests count the gateway's upstream calls; those about the mirror turn it on.
-            .env("GATEWAY_MIRROR", "off")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
