@@ -11,6 +11,7 @@ pub mod error;
 pub mod front_door;
 pub mod group;
 pub mod header_text;
+pub mod live;
 pub mod mirror;
 pub mod ops;
 pub mod secret;

@@ -15,14 +15,15 @@ use crate::mirror::answer::refusals::outside_coverage;
 use crate::mirror::answer::window::coverage_location;
 use crate::mirror::series::assemble::render;
 use crate::mirror::series::buckets::edges;
-use crate::mirror::series::params::parse;
+use crate::mirror::series::params::parse_within;
 use crate::mirror::store::CountQuery;
 
 /// Event counts per time bucket.
 ///
 /// Counts the events matching the totals filters (with their precedence: `trigger_id` over `channel_id`
 /// over `location_id`) in every bucket of the window `since`..`until`, read from the gateway's local copy of
-/// every event: no upstream call. Buckets are aligned in `tz`: 5m, 15m and 1h on the zone's clock, 1d from
+/// every event: no upstream call. A missing `since` or `until` is where the mirror's complete range starts or
+/// ends. Buckets are aligned in `tz`: 5m, 15m and 1h on the zone's clock, 1d from
 /// local midnight, 1w from Monday's local midnight, so a daylight-saving day has 23 or 25 hourly buckets.
 /// The first bucket starts at the boundary at or before `since`, the last holds `until`; the first and the
 /// last count only the window's part. Empty buckets are there with count 0. Without `group_by` there is one
@@ -36,10 +37,12 @@ use crate::mirror::store::CountQuery;
 )]
 #[get("/v1/series")]
 pub async fn series(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
-    let ask = parse(request.query_string())?;
+    let mirror = required_mirror(&request);
+    let held = mirror.as_ref().ok().and_then(|m| m.coverage().span);
+    let ask = parse_within(request.query_string(), held)?;
     let edges = edges(ask.bucket, ask.tz, ask.since, ask.until)
         .map_err(|too_many| too_many.refusal(ask.bucket))?;
-    let mirror = required_mirror(&request)?;
+    let mirror = mirror?;
     let location = coverage_location(&ask.filter.scope);
     if !mirror.covers(location, ask.since, ask.until) {
         return Err(outside_coverage(

@@ -19,17 +19,23 @@ use crate::mirror::series::buckets::{edges, BUCKET_NAMES};
 use crate::mirror::series::params::{self as series, DEFAULT_BUCKET, DEFAULT_TZ, GROUP_NAMES};
 use crate::mirror::store::{GroupCount, Span};
 
-/// The filters of `spec` as documented for the cloud's routes, without the cloud's `nonce`; `since` and
-/// `until` required when `window_required`.
-fn filters(spec: &RouteSpec, window_required: bool) -> Vec<Parameter> {
+/// The filters of `spec` as documented for the cloud's routes, without the cloud's `nonce`. `since` and
+/// `until` have no example and say that, left out, they are where the mirror's complete range starts or
+/// ends: so "Try it out" asks for what the mirror holds, wherever that is.
+fn filters(spec: &RouteSpec) -> Vec<Parameter> {
     query_parameters(spec)
         .into_iter()
         .filter(|p| p.name != "nonce")
-        .map(|mut p| {
-            if window_required && matches!(p.name.as_str(), "since" | "until") {
-                p.required = Required::True;
-            }
-            p
+        .map(|p| {
+            let description = match p.name.as_str() {
+                "since" => "Leave out events before this time (RFC 3339 with an offset). Not given: where the mirror's complete range starts.",
+                "until" => "Leave out events after this time (RFC 3339 with an offset); not earlier than since. Not given: where the mirror's complete range ends.",
+                _ => return p,
+            };
+            ParameterBuilder::from(p)
+                .description(Some(description))
+                .example(None)
+                .build()
         })
         .collect()
 }
@@ -63,7 +69,7 @@ pub struct SeriesQuery;
 
 impl utoipa::IntoParams for SeriesQuery {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        let mut parameters = filters(&series::FILTERS, true);
+        let mut parameters = filters(&series::FILTERS);
         parameters.push(own(
             "bucket",
             "Bucket size: 5m, 15m and 1h on the zone's clock, 1d from local midnight, 1w from Monday's local midnight. At most 100,000 buckets a window.",
@@ -94,14 +100,7 @@ pub struct ExportQuery;
 
 impl utoipa::IntoParams for ExportQuery {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        let mut parameters = filters(&export::FILTERS, false);
-        for parameter in &mut parameters {
-            match parameter.name.as_str() {
-                "since" => parameter.description = Some("Leave out events before this time (RFC 3339 with an offset). Not given: where the mirror's complete range starts.".into()),
-                "until" => parameter.description = Some("Leave out events after this time (RFC 3339 with an offset); not earlier than since. Not given: where the mirror's complete range ends.".into()),
-                _ => {}
-            }
-        }
+        let mut parameters = filters(&export::FILTERS);
         parameters.push(own(
             "order",
             "Oldest first (asc, the default) or newest first (desc).",

@@ -1,5 +1,5 @@
-//! The parameters of `/v1/series`: the totals' filters with their precedence, a window that must be given
-//! whole, and `bucket`, `tz` and `group_by`.
+//! The parameters of `/v1/series`: the totals' filters with their precedence, a window (either end left out
+//! is where the mirror's complete range starts or ends), and `bucket`, `tz` and `group_by`.
 
 use chrono_tz::Tz;
 
@@ -8,9 +8,10 @@ use std::sync::LazyLock;
 
 use crate::camlytics::endpoints::{ParamKind, RouteSpec, TOTALS_TRIGGERS};
 use crate::camlytics::query::{validate, BadParam, CanonicalParams};
+use crate::mirror::answer::coverage_text::instant;
 use crate::mirror::answer::window::{filter_of, param};
 use crate::mirror::event::EventFilter;
-use crate::mirror::store::Dimension;
+use crate::mirror::store::{Dimension, Span};
 
 /// The route's path.
 pub const PATH: &str = "/v1/series";
@@ -81,22 +82,37 @@ pub struct SeriesAsk {
     pub group_by: Vec<Dimension>,
 }
 
-/// Checks a raw `/v1/series` query; the first problem is a 400 naming the parameter.
+/// Checks a raw `/v1/series` query whose window must be given whole; the first problem is a 400 naming the
+/// parameter.
 pub fn parse(raw_query: &str) -> Result<SeriesAsk, BadParam> {
+    parse_within(raw_query, None)
+}
+
+/// Checks a raw `/v1/series` query, taking a missing `since` or `until` from `held` (what the mirror holds
+/// completely); the first problem is a 400 naming the parameter.
+pub fn parse_within(raw_query: &str, held: Option<Span>) -> Result<SeriesAsk, BadParam> {
     let params = validate(&SERIES, raw_query)?;
-    let filter = filter_of(&params);
-    let required = |name: &str| {
-        param(&params, name).map(str::to_owned).ok_or_else(|| {
+    let mut filter = filter_of(&params);
+    let end = |name: &str, sent: Option<i64>, held: Option<i64>| {
+        match (param(&params, name), sent) {
+        (Some(text), Some(micros)) => Ok((text.to_owned(), micros)),
+        _ => held.map(|micros| (instant(micros), micros)).ok_or_else(|| {
             BadParam::new(
                 name,
-                "is required: a series covers a whole window (RFC 3339 with an offset, e.g. 2025-12-20T00:00:00Z)",
+                "is required while the mirror holds no complete range: a series covers a whole window (RFC 3339 with an offset, e.g. 2025-12-20T00:00:00Z)",
             )
-        })
+        }),
+    }
     };
-    let (since_text, until_text) = (required("since")?, required("until")?);
-    let (Some(since), Some(until)) = (filter.since_micros, filter.until_micros) else {
-        return Err(BadParam::new("since", "must be a date-time"));
-    };
+    let (since_text, since) = end("since", filter.since_micros, held.map(|s| s.from_micros))?;
+    let (until_text, until) = end("until", filter.until_micros, held.map(|s| s.to_micros))?;
+    if since > until {
+        return Err(BadParam::new(
+            "since",
+            format!("must not be later than until ({until_text}), got '{since_text}'"),
+        ));
+    }
+    (filter.since_micros, filter.until_micros) = (Some(since), Some(until));
     Ok(SeriesAsk {
         since,
         until,
@@ -179,6 +195,14 @@ mod tests {
             refusal(&format!("{WINDOW}&group_by=type,%20trigger")).starts_with("group_by: must be")
         );
         assert!(refusal("since=2025-12-20T00:00:00Z").starts_with("until: is required"));
+        let held = Span {
+            from_micros: 0,
+            to_micros: 86_400_000_000,
+        };
+        assert!(parse_within("since=1970-01-03T00:00:00Z", Some(held))
+            .unwrap_err()
+            .to_string()
+            .starts_with("since: must not be later than until (1970-01-02T00:00:00Z)"));
         assert!(refusal("until=2025-12-20T00:00:00Z").starts_with("since: is required"));
         assert!(
             refusal("since=2025-12-21T00:00:00Z&until=2025-12-20T00:00:00Z")
@@ -186,6 +210,23 @@ mod tests {
         );
         assert!(refusal(&format!("{WINDOW}&limit=5"))
             .starts_with("limit: unknown parameter for /v1/series"));
+    }
+
+    #[test]
+    fn a_missing_end_of_the_window_is_where_the_mirror_holds_it_to() {
+        let held = Span {
+            from_micros: 0,
+            to_micros: 86_400_000_000,
+        };
+        let ask = parse_within("since=1970-01-01T12:00:00Z", Some(held)).unwrap();
+        assert_eq!((ask.since, ask.until), (43_200_000_000, 86_400_000_000));
+        assert_eq!(ask.until_text, "1970-01-02T00:00:00Z");
+        assert_eq!(ask.filter.until_micros, Some(86_400_000_000));
+        let whole = parse_within("bucket=1d", Some(held)).unwrap();
+        assert_eq!(
+            (whole.since_text.as_str(), whole.since),
+            ("1970-01-01T00:00:00Z", 0)
+        );
     }
 
     #[test]

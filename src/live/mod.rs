@@ -1,0 +1,8 @@
+//! Live data: events the cloud POSTs to the gateway's webhook intake, kept in a durable log, fanned out to
+//! every subscriber as they arrive, and folded into occupancy and queue counts. The mirror (`crate::mirror`)
+//! stays the cloud-verified copy that totals and series read; the live side never changes it.
+
+pub mod event;
+pub mod feed;
+pub mod identity;
+pub mod log;
