@@ -34,7 +34,10 @@ impl Coverage {
         let Some(span) = self.span else {
             return false;
         };
-        let inside = span.from_micros <= since_micros && until_micros <= span.to_micros;
+        // A reversed window (one end sent, the other taken from the span) is not inside anything.
+        let inside = span.from_micros <= since_micros
+            && since_micros <= until_micros
+            && until_micros <= span.to_micros;
         inside
             && !self.gaps.iter().any(|gap| {
                 location.is_none_or(|l| l == gap.location_id)
@@ -74,6 +77,7 @@ mod tests {
         assert!(!coverage.covers(Some(1), 900, 1_001));
         assert!(!coverage.covers(Some(7), 450, 460));
         assert!(!coverage.covers(None, 300, 400));
+        assert!(!coverage.covers(Some(1), 500, 499));
         assert!(coverage.covers(Some(7), 501, 900));
     }
 }

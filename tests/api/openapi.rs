@@ -206,15 +206,24 @@ fn the_mirrors_routes_document_their_answers_and_refusals() {
             );
         }
     }
-    let series = &document["paths"]["/v1/series"]["get"]["parameters"];
-    let required: Vec<&str> = series
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["required"] == true)
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(required, ["since", "until"]);
+    // A window left out is what the mirror holds, so nothing is required and the window has no example
+    // (a fixed one could not lie inside every mirror's range).
+    for path in ["/v1/series", "/v1/export"] {
+        let parameters = document["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        assert!(parameters.iter().all(|p| p["required"] != true), "{path}");
+        for end in parameters
+            .iter()
+            .filter(|p| p["name"] == "since" || p["name"] == "until")
+        {
+            assert!(end["example"].is_null(), "{path}");
+            assert!(end["description"]
+                .as_str()
+                .unwrap()
+                .contains("Not given: where the mirror"));
+        }
+    }
 }
 
 #[test]
