@@ -15,6 +15,7 @@ use crate::docs;
 use crate::front_door::FrontDoor;
 use crate::group::backends::{GroupBackends, GroupLink};
 use crate::group::settings::GroupSettings;
+use crate::live::service::LiveService;
 use crate::mirror::handle::Mirror;
 use crate::mirror::route::MirrorStatus;
 use crate::mirror::service::{MirrorService, RunningMirror};
@@ -42,6 +43,10 @@ pub struct Application {
     mirror: Option<Arc<Mirror>>,
     /// The mirror's runner, stopped with the server.
     mirror_runner: Option<RunningMirror>,
+    /// The live side (intake log, feed), built once here.
+    live: Arc<LiveService>,
+    /// Drops intake log events past the retention.
+    live_upkeep: tokio::task::JoinHandle<()>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -125,12 +130,17 @@ impl Application {
         let shared = upstream.clone();
         let shared_cache = web::Data::from(cache.clone());
         let document = api::openapi();
-        let gate = web::Data::new(match &backends.group {
-            Some(link) => callers::Gate::with_quotas(&settings.callers, settings.listen, |paces| {
-                link.quotas(paces)
-            }),
-            None => callers::Gate::new(&settings.callers, settings.listen),
-        });
+        let gate = web::Data::new(
+            match &backends.group {
+                Some(link) => {
+                    callers::Gate::with_quotas(&settings.callers, settings.listen, |paces| {
+                        link.quotas(paces)
+                    })
+                }
+                None => callers::Gate::new(&settings.callers, settings.listen),
+            }
+            .with_webhook_limit(settings.live.webhook_max_bytes),
+        );
         let gate_layer = gate.clone().into_inner();
         let cache_layer = cache.clone();
         let upkeep =
@@ -168,6 +178,12 @@ impl Application {
             )
             .with_lane(backends.lane.clone()),
         );
+        // Built once, outside the factory: every worker appends to one log and publishes to one feed.
+        let live = Arc::new(LiveService::open(
+            &settings.live,
+            &settings.upstream.state_dir,
+        ));
+        let live_data = web::Data::from(live.clone());
         let server = HttpServer::new(move || {
             let app = App::new()
                 .wrap(callers::GateLayer::new(gate_layer.clone()))
@@ -177,7 +193,8 @@ impl Application {
                 .app_data(gate.clone())
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .app_data(shared_cache.clone())
-                .app_data(mirror_status.clone());
+                .app_data(mirror_status.clone())
+                .app_data(live_data.clone());
             let app = match &mirror_data {
                 Some(mirror) => app.app_data(mirror.clone()),
                 None => app,
@@ -217,6 +234,7 @@ impl Application {
                 settings.cache.settle_after,
             )
         });
+        let live_upkeep = live.start_upkeep();
         Ok(Self {
             port,
             server,
@@ -224,6 +242,8 @@ impl Application {
             purges,
             mirror: mirror_handle,
             mirror_runner,
+            live,
+            live_upkeep,
         })
     }
 
@@ -237,6 +257,11 @@ impl Application {
         self.mirror.as_ref()
     }
 
+    /// The live side: the intake log and the feed.
+    pub fn live(&self) -> &Arc<LiveService> {
+        &self.live
+    }
+
     /// A handle to stop the server gracefully.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
@@ -248,6 +273,7 @@ impl Application {
         let upkeep = actix_web::rt::spawn(self.upkeep.run());
         let served = self.server.await;
         upkeep.abort();
+        self.live_upkeep.abort();
         if let Some(purges) = self.purges {
             purges.abort();
         }

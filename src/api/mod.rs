@@ -12,6 +12,7 @@ pub mod mirror_answers;
 pub mod series;
 pub mod totals;
 pub mod triggers;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -43,6 +44,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(export::export);
     config.service(admin::purge_cache);
     config.service(crate::mirror::route::mirror_status);
+    config.service(webhooks::intake);
+    config.service(webhooks::rejected);
     config.configure(crate::ops::routes);
 }
 
@@ -64,8 +67,18 @@ pub async fn not_found(
     let allow = match request.path() {
         _ if api_route => Some("GET"),
         "/admin/cache" => Some("DELETE"),
-        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" | "/v1/mirror" | "/v1/series"
-        | "/v1/export" => Some("GET"),
+        "/healthz"
+        | "/readyz"
+        | "/metrics"
+        | "/openapi.json"
+        | "/v1/mirror"
+        | "/v1/series"
+        | "/v1/export"
+        | "/v1/webhooks/rejected" => Some("GET"),
+        // Any token: a POST there is the intake's 404 (unknown token), another method is told POST.
+        path if path.starts_with("/webhooks/camlytics/") && request.method() != "POST" => {
+            Some("POST")
+        }
         _ => None,
     };
     if let Some(allow) = allow {
@@ -73,7 +86,7 @@ pub async fn not_found(
             msg: format!(
                 "{} {} is not allowed; this path answers {allow} only",
                 request.method(),
-                request.path()
+                crate::ops::access_log::shown_path(request.path())
             ),
             allow,
         });
@@ -81,6 +94,6 @@ pub async fn not_found(
     Err(GatewayError::NotFound(format!(
         "no route {} {}; the API is under {BASE_PATH}: /locations, /channels, /triggers, /events, /totals/triggers, /totals/types",
         request.method(),
-        request.path()
+        crate::ops::access_log::shown_path(request.path())
     )))
 }
