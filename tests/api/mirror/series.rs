@@ -200,14 +200,6 @@ async fn bad_series_parameters_get_a_400_naming_the_parameter_and_cost_no_upstre
             "group_by: must be a comma-separated list",
         ),
         (
-            "since=2025-12-10T00:00:00Z".to_owned(),
-            "until: is required",
-        ),
-        (
-            "until=2025-12-10T00:00:00Z".to_owned(),
-            "since: is required",
-        ),
-        (
             "since=2025-12-11T00:00:00Z&until=2025-12-10T00:00:00Z".to_owned(),
             "since: must not be later than until",
         ),
@@ -271,4 +263,24 @@ async fn without_a_mirror_its_own_routes_answer_503_with_retry_after() {
             .contains("mirror is off"));
     }
     assert_eq!(app.cloud.requests(), 0);
+}
+
+#[actix_web::test]
+async fn a_window_left_open_reaches_to_where_the_mirror_holds_it() {
+    let mirrored = spawn_mirrored().await;
+    let held = mirrored.mirror.coverage().span.unwrap();
+
+    let to_the_end = series(&mirrored, "since=2025-12-30T00:00:00Z&bucket=1d").await;
+    let whole = series(&mirrored, "bucket=1w").await;
+    let past_the_end = series(&mirrored, "since=2031-01-01T00:00:00Z").await;
+
+    assert_eq!(to_the_end.status, 200, "{}", to_the_end.body);
+    let result = &to_the_end.json()["result"];
+    assert_eq!(micros(result["until"].as_str().unwrap()), held.to_micros);
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    assert_eq!(
+        micros(whole.json()["result"]["since"].as_str().unwrap()),
+        held.from_micros
+    );
+    assert_eq!(past_the_end.status, 409, "{}", past_the_end.body);
 }
