@@ -9,6 +9,8 @@ pub mod forward;
 pub mod locations;
 pub mod mirror_access;
 pub mod mirror_answers;
+pub mod occupancy;
+pub mod occupancy_stream;
 pub mod series;
 pub mod totals;
 pub mod triggers;
@@ -41,6 +43,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     );
     config.service(series::series);
     config.service(export::export);
+    config.service(occupancy::occupancy);
+    config.service(occupancy::occupancy_stream);
     config.service(admin::purge_cache);
     config.service(crate::mirror::route::mirror_status);
     config.configure(crate::ops::routes);
@@ -64,8 +68,16 @@ pub async fn not_found(
     let allow = match request.path() {
         _ if api_route => Some("GET"),
         "/admin/cache" => Some("DELETE"),
-        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" | "/v1/mirror" | "/v1/series"
-        | "/v1/export" => Some("GET"),
+        "/healthz"
+        | "/readyz"
+        | "/metrics"
+        | "/openapi.json"
+        | "/v1/mirror"
+        | "/v1/series"
+        | "/v1/export"
+        | "/v1/occupancy"
+        | "/v1/occupancy/stream"
+        | "/live" => Some("GET"),
         _ => None,
     };
     if let Some(allow) = allow {

@@ -49,6 +49,7 @@ so \"Try it out\" against the demo returns data.";
         (name = "Dictionaries", description = "Locations, channels and triggers of the account."),
         (name = "Statistic", description = "Events and their totals."),
         (name = "Mirror", description = "The gateway's local copy of every event: its state, and the answers only it gives (series, exports), with no upstream call."),
+        (name = "Live", description = "Data as it happens: occupancy and zone counts from the webhook intake and the mirror's sync."),
     ),
 )]
 struct ApiDoc;

@@ -3,7 +3,11 @@
 //! merged by identity so that no event counts twice.
 
 pub mod day;
+pub mod feeding;
+pub mod names;
 pub mod rules;
+pub mod service;
+pub mod settings;
 pub mod state;
 pub mod tracker;
 pub mod zones;
