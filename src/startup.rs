@@ -15,6 +15,10 @@ use crate::docs;
 use crate::front_door::FrontDoor;
 use crate::group::backends::{GroupBackends, GroupLink};
 use crate::group::settings::GroupSettings;
+use crate::live::occupancy::feeding::{self, Sources};
+use crate::live::occupancy::names::CachedTriggers;
+use crate::live::occupancy::service::OccupancyService;
+use crate::live::service::LiveService;
 use crate::mirror::handle::Mirror;
 use crate::mirror::route::MirrorStatus;
 use crate::mirror::service::{MirrorService, RunningMirror};
@@ -42,6 +46,12 @@ pub struct Application {
     mirror: Option<Arc<Mirror>>,
     /// The mirror's runner, stopped with the server.
     mirror_runner: Option<RunningMirror>,
+    /// The live side (intake log, feed), built once here.
+    live: Arc<LiveService>,
+    /// Drops intake log events past the retention.
+    live_upkeep: tokio::task::JoinHandle<()>,
+    /// Occupancy's rebuild and feeding tasks, aborted with the server.
+    occupancy_tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -168,6 +178,14 @@ impl Application {
             )
             .with_lane(backends.lane.clone()),
         );
+        // Built once, outside the factory: every worker appends to one log and publishes to one feed.
+        let live = Arc::new(LiveService::open(
+            &settings.live,
+            &settings.upstream.state_dir,
+        ));
+        let live_data = web::Data::from(live.clone());
+        let occupancy = OccupancyService::new(&settings.live.occupancy);
+        let occupancy_data = web::Data::from(occupancy.clone());
         let server = HttpServer::new(move || {
             let app = App::new()
                 .wrap(callers::GateLayer::new(gate_layer.clone()))
@@ -177,7 +195,9 @@ impl Application {
                 .app_data(gate.clone())
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .app_data(shared_cache.clone())
-                .app_data(mirror_status.clone());
+                .app_data(mirror_status.clone())
+                .app_data(live_data.clone())
+                .app_data(occupancy_data.clone());
             let app = match &mirror_data {
                 Some(mirror) => app.app_data(mirror.clone()),
                 None => app,
@@ -217,6 +237,21 @@ impl Application {
                 settings.cache.settle_after,
             )
         });
+        let live_upkeep = live.start_upkeep();
+        let occupancy_tasks = feeding::start(
+            occupancy,
+            Sources {
+                log: Some(live.log().clone()),
+                feed: Some(live.feed().clone()),
+                mirror: mirror_handle.clone(),
+            },
+            settings.cache.warm_dimensions.then(|| {
+                Box::new(CachedTriggers {
+                    cache: cache.clone(),
+                    upstream: web::Data::new(UpstreamClient::new(upstream.clone())),
+                }) as Box<dyn feeding::TriggerSource>
+            }),
+        );
         Ok(Self {
             port,
             server,
@@ -224,6 +259,9 @@ impl Application {
             purges,
             mirror: mirror_handle,
             mirror_runner,
+            live,
+            live_upkeep,
+            occupancy_tasks,
         })
     }
 
@@ -237,6 +275,11 @@ impl Application {
         self.mirror.as_ref()
     }
 
+    /// The live side: the intake log and the feed.
+    pub fn live(&self) -> &Arc<LiveService> {
+        &self.live
+    }
+
     /// A handle to stop the server gracefully.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
@@ -248,6 +291,10 @@ impl Application {
         let upkeep = actix_web::rt::spawn(self.upkeep.run());
         let served = self.server.await;
         upkeep.abort();
+        self.live_upkeep.abort();
+        for task in self.occupancy_tasks {
+            task.abort();
+        }
         if let Some(purges) = self.purges {
             purges.abort();
         }

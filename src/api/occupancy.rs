@@ -7,9 +7,13 @@ use std::time::Duration;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::occupancy_stream::occupancy_events;
+use crate::cache::ResponseCache;
 use crate::error::{ErrorBody, GatewayError};
+use crate::live::occupancy::feeding::TriggerSource;
+use crate::live::occupancy::names::CachedTriggers;
 use crate::live::occupancy::service::OccupancyService;
 use crate::live::occupancy::state::OccupancyAnswer;
+use crate::upstream::UpstreamClient;
 
 /// How long an answer waits for the rebuild from the stores at start before a 503.
 const REBUILD_WAIT: Duration = Duration::from_secs(5);
@@ -67,6 +71,9 @@ async fn service(request: &HttpRequest) -> Result<Arc<OccupancyService>, Gateway
             msg: "occupancy is not running on this gateway".into(),
             retry_after: Duration::from_secs(5),
         })?;
+    if !service.has_names() {
+        learn_names(request, &service).await;
+    }
     if !service.wait_rebuilt(REBUILD_WAIT).await {
         return Err(GatewayError::Unavailable {
             msg: "occupancy is still being rebuilt from today's stored events".into(),
@@ -74,6 +81,23 @@ async fn service(request: &HttpRequest) -> Result<Arc<OccupancyService>, Gateway
         });
     }
     Ok(service)
+}
+
+/// Reads the trigger list through the cache once, when no background task does (the rules match names).
+async fn learn_names(request: &HttpRequest, service: &OccupancyService) {
+    let (Some(cache), Some(upstream)) = (
+        request.app_data::<web::Data<ResponseCache>>(),
+        request.app_data::<web::Data<UpstreamClient>>(),
+    ) else {
+        return;
+    };
+    let source = CachedTriggers {
+        cache: cache.clone().into_inner(),
+        upstream: upstream.clone(),
+    };
+    if let Some(triggers) = source.triggers().await {
+        service.set_triggers(&triggers);
+    }
 }
 
 /// Each location's occupancy and zone counts now.

@@ -157,6 +157,8 @@ fn every_route_documents_its_answer_and_every_error_status() {
                 "/v1/mirror",
                 "/v1/series",
                 "/v1/export",
+                "/v1/occupancy",
+                "/v1/occupancy/stream",
             ]
             .map(String::from),
         )

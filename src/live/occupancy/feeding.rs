@@ -88,11 +88,13 @@ async fn from_mirror(
     }
 }
 
-/// Rebuilds today's counts from the stores, then keeps them current until the tasks are aborted.
+/// Rebuilds today's counts from the stores, then keeps them current until the tasks are aborted. `names`,
+/// when given, is read every minute (startup gives it when the dimension lists are warmed at start, so it
+/// costs no upstream call of its own; otherwise the first occupancy request reads the list).
 pub fn start(
     service: Arc<OccupancyService>,
     sources: Sources,
-    names: Box<dyn TriggerSource>,
+    names: Option<Box<dyn TriggerSource>>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = Vec::new();
     // Subscribed before the log is read, so nothing falls between; an event in both counts once.
@@ -147,6 +149,7 @@ pub fn start(
             roller.roll();
         }
     }));
+    let Some(names) = names else { return tasks };
     tasks.push(actix_web::rt::spawn(async move {
         loop {
             let wait = match names.triggers().await {

@@ -2,6 +2,7 @@
 //! webhook feed and the mirror's synced events, read by `/v1/occupancy`, and pushing each location's new
 //! state to `/v1/occupancy/stream`'s subscribers.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,6 +29,7 @@ pub struct OccupancyService {
     state: Mutex<Occupancy>,
     changes: broadcast::Sender<Arc<LocationState>>,
     rebuilt: watch::Sender<bool>,
+    has_names: AtomicBool,
     clock: Clock,
 }
 
@@ -46,6 +48,7 @@ impl OccupancyService {
             )),
             changes: broadcast::channel(CHANGES_RING).0,
             rebuilt: watch::channel(false).0,
+            has_names: AtomicBool::new(false),
             clock,
         })
     }
@@ -98,7 +101,13 @@ impl OccupancyService {
         locations.dedup();
         let now = (self.clock)();
         let changed = self.lock().set_names(names, &locations, now);
+        self.has_names.store(true, Ordering::Relaxed);
         self.publish(changed);
+    }
+
+    /// Whether the trigger list has been read at least once.
+    pub fn has_names(&self) -> bool {
+        self.has_names.load(Ordering::Relaxed)
     }
 
     /// The states of `location`, or of every known location.
