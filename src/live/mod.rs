@@ -6,3 +6,4 @@ pub mod event;
 pub mod feed;
 pub mod identity;
 pub mod log;
+pub mod stream;
