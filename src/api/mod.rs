@@ -10,6 +10,7 @@ pub mod locations;
 pub mod mirror_access;
 pub mod mirror_answers;
 pub mod series;
+pub mod stream;
 pub mod totals;
 pub mod triggers;
 
@@ -41,6 +42,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     );
     config.service(series::series);
     config.service(export::export);
+    config.service(stream::event_stream);
     config.service(admin::purge_cache);
     config.service(crate::mirror::route::mirror_status);
     config.configure(crate::ops::routes);
@@ -65,7 +67,7 @@ pub async fn not_found(
         _ if api_route => Some("GET"),
         "/admin/cache" => Some("DELETE"),
         "/healthz" | "/readyz" | "/metrics" | "/openapi.json" | "/v1/mirror" | "/v1/series"
-        | "/v1/export" => Some("GET"),
+        | "/v1/export" | "/v1/events/stream" => Some("GET"),
         _ => None,
     };
     if let Some(allow) = allow {

@@ -52,6 +52,7 @@ pub struct EventStreams {
 impl EventStreams {
     /// Streams of `feed`'s events, resumable from `log`, at most `max_subscribers` at once.
     pub fn new(log: Arc<dyn IntakeLog>, feed: LiveFeed, max_subscribers: usize) -> Self {
+        describe_metrics();
         Self {
             log,
             feed,
@@ -120,4 +121,26 @@ impl EventStreams {
             },
         ))
     }
+}
+
+/// What the stream's metrics mean, for `/metrics` (the recorder is installed before startup builds this).
+fn describe_metrics() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_gauge!(
+        "gateway_stream_subscribers",
+        "Subscribers of /v1/events/stream connected now."
+    );
+    describe_counter!(
+        "gateway_stream_events_sent_total",
+        "Events sent to subscribers of /v1/events/stream, one per subscriber that got it."
+    );
+    describe_counter!(
+        "gateway_stream_cutoffs_total",
+        "Subscribers cut off for falling too far behind (or for a log that could not be read)."
+    );
+    describe_histogram!(
+        "gateway_stream_lag_seconds",
+        Unit::Seconds,
+        "From an event's receipt by the intake to its send to a subscriber."
+    );
 }
