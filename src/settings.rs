@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use crate::callers::{CallerArgs, CallersSettings};
 use crate::group::settings::GroupSettings;
+use crate::live::settings::{LiveArgs, LiveSettings};
 use crate::mirror::settings::{MirrorArgs, MirrorSettings};
 use crate::secret::Secret;
 /// The value parsers, re-exported for the command line.
@@ -34,6 +35,9 @@ pub struct ServeArgs {
     /// The mirror: every event kept locally.
     #[command(flatten)]
     pub mirror: MirrorArgs,
+    /// Live data: the webhook intake, the event stream.
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 /// Settings of a group of gateways sharing one key through Redis; all unset: a gateway alone on its key.
@@ -82,6 +86,8 @@ pub struct Settings {
     pub callers: CallersSettings,
     /// The mirror.
     pub mirror: MirrorSettings,
+    /// The live side: webhooks, the stream.
+    pub live: LiveSettings,
 }
 
 impl ServeArgs {
@@ -93,6 +99,7 @@ impl ServeArgs {
             cache: self.cache.validate()?,
             callers: self.callers.validate()?,
             mirror: self.mirror.validate()?,
+            live: self.live.validate()?,
         })
     }
 }
@@ -155,6 +162,14 @@ mod tests {
             ("--client-timeout", "0", "GATEWAY_CLIENT_TIMEOUT"),
             ("--client-timeout", "1e30", "GATEWAY_CLIENT_TIMEOUT"),
             ("--keep-alive", "1e30", "GATEWAY_KEEP_ALIVE"),
+            ("--webhook-max-bytes", "10", "GATEWAY_WEBHOOK_MAX_BYTES"),
+            ("--webhook-max-bytes", "1GiB", "GATEWAY_WEBHOOK_MAX_BYTES"),
+            (
+                "--stream-max-subscribers",
+                "0",
+                "GATEWAY_STREAM_MAX_SUBSCRIBERS",
+            ),
+            ("--live-retention", "0", "GATEWAY_LIVE_RETENTION"),
         ];
         for (flag, value, name) in cases {
             let outcome = validate(flag, value);

@@ -15,6 +15,8 @@ use crate::docs;
 use crate::front_door::FrontDoor;
 use crate::group::backends::{GroupBackends, GroupLink};
 use crate::group::settings::GroupSettings;
+use crate::live::service::LiveService;
+use crate::live::stream::EventStreams;
 use crate::mirror::handle::Mirror;
 use crate::mirror::route::MirrorStatus;
 use crate::mirror::service::{MirrorService, RunningMirror};
@@ -42,6 +44,10 @@ pub struct Application {
     mirror: Option<Arc<Mirror>>,
     /// The mirror's runner, stopped with the server.
     mirror_runner: Option<RunningMirror>,
+    /// The live side (intake log, feed), built once here.
+    live: Arc<LiveService>,
+    /// Drops intake log events past the retention.
+    live_upkeep: tokio::task::JoinHandle<()>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -168,6 +174,18 @@ impl Application {
             )
             .with_lane(backends.lane.clone()),
         );
+        // Built once, outside the factory: every worker appends to one log and publishes to one feed.
+        let live = Arc::new(LiveService::open(
+            &settings.live,
+            &settings.upstream.state_dir,
+        ));
+        let live_data = web::Data::from(live.clone());
+        let streams = web::Data::new(EventStreams::new(
+            live.log().clone(),
+            live.feed().clone(),
+            settings.live.stream_max_subscribers as usize,
+        ));
+        let closing = streams.clone();
         let server = HttpServer::new(move || {
             let app = App::new()
                 .wrap(callers::GateLayer::new(gate_layer.clone()))
@@ -177,7 +195,9 @@ impl Application {
                 .app_data(gate.clone())
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .app_data(shared_cache.clone())
-                .app_data(mirror_status.clone());
+                .app_data(mirror_status.clone())
+                .app_data(live_data.clone())
+                .app_data(streams.clone());
             let app = match &mirror_data {
                 Some(mirror) => app.app_data(mirror.clone()),
                 None => app,
@@ -196,7 +216,11 @@ impl Application {
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         // SIGINT too must let requests in flight finish; actix alone would cut them off.
-        .shutdown_signal(ops::shutdown::signal())
+        .shutdown_signal(async move {
+            ops::shutdown::signal().await;
+            // Open streams never end on their own and would hold the graceful stop until its timeout.
+            closing.close();
+        })
         .client_request_timeout(limits.client_timeout)
         .client_disconnect_timeout(CLIENT_DISCONNECT_SECS)
         .keep_alive(limits.keep_alive)
@@ -217,6 +241,7 @@ impl Application {
                 settings.cache.settle_after,
             )
         });
+        let live_upkeep = live.start_upkeep();
         Ok(Self {
             port,
             server,
@@ -224,6 +249,8 @@ impl Application {
             purges,
             mirror: mirror_handle,
             mirror_runner,
+            live,
+            live_upkeep,
         })
     }
 
@@ -237,6 +264,11 @@ impl Application {
         self.mirror.as_ref()
     }
 
+    /// The live side: the intake log and the feed.
+    pub fn live(&self) -> &Arc<LiveService> {
+        &self.live
+    }
+
     /// A handle to stop the server gracefully.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
@@ -248,6 +280,7 @@ impl Application {
         let upkeep = actix_web::rt::spawn(self.upkeep.run());
         let served = self.server.await;
         upkeep.abort();
+        self.live_upkeep.abort();
         if let Some(purges) = self.purges {
             purges.abort();
         }

@@ -52,6 +52,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             poll_every: std::time::Duration::from_secs(10),
             ..MirrorSettings::default()
         },
+        live: Default::default(),
     };
     let app = Application::build(settings)?;
     let base = format!("http://{}:{}/service/api/v1", args.listen.ip(), app.port());

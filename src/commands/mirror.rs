@@ -207,6 +207,7 @@ async fn sync(args: SyncArgs) -> Result<(), String> {
         cache: Default::default(),
         callers: crate::callers::CallersSettings::open(),
         mirror: mirror_settings.clone(),
+        live: Default::default(),
     };
     let backends = match &group {
         Some(group) => Backends::group(&settings_for_backends, group)?,

@@ -1,6 +1,7 @@
 //! The intake log: every event acknowledged to the cloud, durable before the acknowledgement, each identity
 //! once, in the order received. Its sequence numbers are the live stream's event ids, so a subscriber
-//! resumes from it without a gap or a duplicate.
+//! resumes from it without a gap or a duplicate. Beside it, the quarantine of events a webhook sent that
+//! could not be read.
 
 use super::event::{LiveEvent, Logged};
 use crate::mirror::store::StoreError;
@@ -12,6 +13,35 @@ pub enum Appended {
     New(Logged),
     /// An identity the log held already: nothing written.
     Duplicate,
+}
+
+/// An event a webhook sent that could not be read, on its way to the quarantine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The name of the webhook token it came through (never the token).
+    pub webhook: String,
+    /// What is wrong with it.
+    pub reason: String,
+    /// Its bytes as sent, cut at [`MAX_REJECTED_BYTES`].
+    pub raw: String,
+}
+
+/// Most bytes of a rejected event the quarantine keeps.
+pub const MAX_REJECTED_BYTES: usize = 64 << 10;
+
+/// A quarantined event as admins read it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Quarantined {
+    /// Its place in the quarantine: newest is highest; `starting_after` takes it.
+    pub id: i64,
+    /// When it was received (RFC 3339, UTC).
+    pub received_at: String,
+    /// The webhook token's name it came through.
+    pub webhook: String,
+    /// Why it was not kept.
+    pub reason: String,
+    /// Its bytes as sent (cut at 64 KiB).
+    pub raw: String,
 }
 
 /// The durable log of received events.
@@ -30,4 +60,20 @@ pub trait IntakeLog: Send + Sync {
 
     /// The first seq still held (older ones fell out of retention), if any.
     async fn first_seq(&self) -> Result<Option<u64>, StoreError>;
+
+    /// The last seq ever given (0 for an empty log), even if it fell out of retention since.
+    async fn last_seq(&self) -> Result<u64, StoreError>;
+
+    /// Commits `rejected` to the quarantine (durable when this returns).
+    async fn quarantine(&self, rejected: Vec<Rejected>) -> Result<(), StoreError>;
+
+    /// Up to `limit` quarantined events, newest first, those with an id below `starting_after` when given.
+    async fn rejected(
+        &self,
+        limit: usize,
+        starting_after: Option<i64>,
+    ) -> Result<Vec<Quarantined>, StoreError>;
+
+    /// Drops events and quarantined entries received before `micros`; returns how many events went.
+    async fn prune(&self, before_micros: i64) -> Result<u64, StoreError>;
 }

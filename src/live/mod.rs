@@ -3,7 +3,11 @@
 //! stays the cloud-verified copy that totals and series read; the live side never changes it.
 
 pub mod event;
+pub mod failed_log;
 pub mod feed;
 pub mod identity;
 pub mod log;
+pub mod service;
+pub mod settings;
+pub mod sqlite_log;
 pub mod stream;

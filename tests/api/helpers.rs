@@ -9,6 +9,7 @@ use actix_web::http::{Method, StatusCode};
 use camlytics_gateway::cache::settings::CacheSettings;
 use camlytics_gateway::callers::settings::CallerQuota;
 use camlytics_gateway::callers::CallersSettings;
+use camlytics_gateway::live::settings::LiveSettings;
 use camlytics_gateway::mirror::settings::MirrorSettings;
 use camlytics_gateway::secret::Secret;
 use camlytics_gateway::settings::{BaseUrl, Settings, UpstreamSettings};
@@ -33,6 +34,8 @@ pub struct TestConfig {
     pub callers: CallersSettings,
     /// The mirror; off by default, as most tests count the gateway's upstream calls.
     pub mirror: MirrorSettings,
+    /// The live side: webhook tokens (none by default), stream cap, retention.
+    pub live: LiveSettings,
 }
 
 impl Default for TestConfig {
@@ -60,6 +63,7 @@ impl Default for TestConfig {
                 ..CallersSettings::open()
             },
             mirror: MirrorSettings::off(),
+            live: LiveSettings::default(),
         }
     }
 }
@@ -145,6 +149,7 @@ pub fn gateway_settings(config: &TestConfig, cloud_url: &str, state_dir: &TempDi
         cache: config.cache.clone(),
         callers: config.callers.clone(),
         mirror: config.mirror.clone(),
+        live: config.live.clone(),
     }
 }
 

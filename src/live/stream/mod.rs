@@ -93,6 +93,12 @@ impl EventStreams {
         let (receiver, last_published) = self.feed.subscribe_after();
         let mut first = vec![Bytes::from_static(frame::RETRY)];
         let done = match ask.resume_after {
+            // Nothing published since the start: where the log ends is where this subscriber starts.
+            None if last_published == 0 => {
+                let last = self.log.last_seq().await?;
+                self.feed.starts_after(last);
+                last
+            }
             None => last_published,
             Some(after) => match self.log.first_seq().await? {
                 Some(oldest) if after.saturating_add(1) < oldest => {

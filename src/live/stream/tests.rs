@@ -9,7 +9,7 @@ use super::filter::StreamAsk;
 use super::{EventStreams, Refused};
 use crate::live::event::{LiveEvent, Logged};
 use crate::live::feed::LiveFeed;
-use crate::live::log::{Appended, IntakeLog};
+use crate::live::log::{Appended, IntakeLog, Quarantined, Rejected};
 use crate::mirror::store::StoreError;
 
 /// A log in memory: every event new, seqs from 1, the first `dropped` fallen out of retention.
@@ -51,6 +51,18 @@ impl IntakeLog for MemoryLog {
     async fn first_seq(&self) -> Result<Option<u64>, StoreError> {
         let held = self.held.lock().unwrap().len() as u64;
         Ok((held > self.dropped).then_some(self.dropped + 1))
+    }
+    async fn last_seq(&self) -> Result<u64, StoreError> {
+        Ok(self.held.lock().unwrap().len() as u64)
+    }
+    async fn quarantine(&self, _: Vec<Rejected>) -> Result<(), StoreError> {
+        Ok(())
+    }
+    async fn rejected(&self, _: usize, _: Option<i64>) -> Result<Vec<Quarantined>, StoreError> {
+        Ok(Vec::new())
+    }
+    async fn prune(&self, _: i64) -> Result<u64, StoreError> {
+        Ok(0)
     }
 }
 

@@ -1,0 +1,125 @@
+use serde_json::value::RawValue;
+
+use super::*;
+
+fn event(channel: &str, millis: i64) -> LiveEvent {
+    let time = chrono::DateTime::from_timestamp_millis(millis)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S%.3f");
+    let text = format!(
+        r#"{{"id":null,"location_id":101,"channel_id":"{channel}","trigger_id":"t1","event_type":"TripwireCrossed","origin":"Pedestrian","object_id":7,"event_time":"{time}"}}"#
+    );
+    let raw: Box<RawValue> = serde_json::from_str(&text).unwrap();
+    LiveEvent::from_raw(&raw).unwrap()
+}
+
+fn new_seqs(appended: &[Appended]) -> Vec<u64> {
+    appended
+        .iter()
+        .filter_map(|a| match a {
+            Appended::New(logged) => Some(logged.seq),
+            Appended::Duplicate => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_identity_is_stored_once_however_often_it_is_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open_in(dir.path(), None).unwrap();
+    let first = log
+        .append(vec![
+            event("a", 1_000),
+            event("a", 1_000),
+            event("a", 2_000),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(new_seqs(&first), vec![1, 3]);
+    assert_eq!(first[1], Appended::Duplicate);
+    let again = log.append(vec![event("a", 2_000)]).await.unwrap();
+    assert_eq!(again, vec![Appended::Duplicate]);
+    let held = log.after(0, 10).await.unwrap();
+    assert_eq!(held.len(), 2);
+    assert_eq!(held[1].event, event("a", 2_000));
+}
+
+#[tokio::test]
+async fn what_was_committed_is_there_after_reopening_and_seqs_are_never_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let log = SqliteLog::open_in(dir.path(), None).unwrap();
+        log.append(vec![event("a", 1_000), event("b", 1_000)])
+            .await
+            .unwrap();
+        assert_eq!(log.prune(i64::MAX).await.unwrap(), 2);
+    }
+    let log = SqliteLog::open_in(dir.path(), None).unwrap();
+    assert_eq!(log.first_seq().await.unwrap(), None);
+    assert_eq!(log.last_seq().await.unwrap(), 2);
+    let appended = log.append(vec![event("c", 1_000)]).await.unwrap();
+    assert_eq!(new_seqs(&appended), vec![3]);
+}
+
+#[tokio::test]
+async fn concurrent_appends_are_published_once_each_in_seq_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = LiveFeed::new(10_000);
+    let mut subscriber = feed.subscribe();
+    let log = SqliteLog::open_in(dir.path(), Some(feed)).unwrap();
+    let mut tasks = Vec::new();
+    for batch in 0..20 {
+        let log = log.clone();
+        tasks.push(tokio::spawn(async move {
+            let events = (0..50).map(|i| event("x", batch * 100 + i)).collect();
+            log.append(events).await.unwrap()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(new_seqs(&task.await.unwrap()).len(), 50);
+    }
+    let mut last = 0;
+    for _ in 0..1_000 {
+        let logged = subscriber.try_recv().unwrap();
+        assert!(logged.seq > last, "{} after {last}", logged.seq);
+        last = logged.seq;
+    }
+    assert!(subscriber.try_recv().is_err());
+    assert_eq!(log.last_seq().await.unwrap(), 1_000);
+}
+
+#[tokio::test]
+async fn the_quarantine_reads_newest_first_and_pages_with_starting_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open_in(dir.path(), None).unwrap();
+    let rejected = (0..3)
+        .map(|i| Rejected {
+            webhook: "portal".into(),
+            reason: format!("reason {i}"),
+            raw: "{}".into(),
+        })
+        .collect();
+    log.quarantine(rejected).await.unwrap();
+    let page = log.rejected(2, None).await.unwrap();
+    assert_eq!(page[0].reason, "reason 2");
+    assert_eq!(page[1].reason, "reason 1");
+    let rest = log.rejected(2, Some(page[1].id)).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].reason, "reason 0");
+}
+
+#[tokio::test]
+async fn events_since_reads_by_event_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open_in(dir.path(), None).unwrap();
+    log.append(vec![
+        event("a", 5_000),
+        event("a", 1_000),
+        event("a", 3_000),
+    ])
+    .await
+    .unwrap();
+    let since = log.events_since(2_000_000).await.unwrap();
+    let times: Vec<i64> = since.iter().map(|l| l.event.event_time_micros).collect();
+    assert_eq!(times, vec![3_000_000, 5_000_000]);
+}
