@@ -223,6 +223,10 @@ impl Application {
         })
         .client_request_timeout(limits.client_timeout)
         .client_disconnect_timeout(CLIENT_DISCONNECT_SECS)
+        // A client that closes its side is gone: without this, an event stream it left would hold its
+        // subscriber place until a heartbeat write failed (two heartbeats, 30 s). HTTP clients do not
+        // half-close a connection while they wait for an answer.
+        .h1_allow_half_closed(false)
         .keep_alive(limits.keep_alive)
         .listen(listener)
         .map_err(|e| format!("cannot listen: {e}"))?
