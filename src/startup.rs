@@ -19,6 +19,7 @@ use crate::live::occupancy::feeding::{self, Sources};
 use crate::live::occupancy::names::CachedTriggers;
 use crate::live::occupancy::service::OccupancyService;
 use crate::live::service::LiveService;
+use crate::live::stream::EventStreams;
 use crate::mirror::handle::Mirror;
 use crate::mirror::route::MirrorStatus;
 use crate::mirror::service::{MirrorService, RunningMirror};
@@ -186,6 +187,12 @@ impl Application {
         let live_data = web::Data::from(live.clone());
         let occupancy = OccupancyService::new(&settings.live.occupancy);
         let occupancy_data = web::Data::from(occupancy.clone());
+        let streams = web::Data::new(EventStreams::new(
+            live.log().clone(),
+            live.feed().clone(),
+            settings.live.stream_max_subscribers as usize,
+        ));
+        let closing = streams.clone();
         let server = HttpServer::new(move || {
             let app = App::new()
                 .wrap(callers::GateLayer::new(gate_layer.clone()))
@@ -197,7 +204,8 @@ impl Application {
                 .app_data(shared_cache.clone())
                 .app_data(mirror_status.clone())
                 .app_data(live_data.clone())
-                .app_data(occupancy_data.clone());
+                .app_data(occupancy_data.clone())
+                .app_data(streams.clone());
             let app = match &mirror_data {
                 Some(mirror) => app.app_data(mirror.clone()),
                 None => app,
@@ -216,9 +224,17 @@ impl Application {
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         // SIGINT too must let requests in flight finish; actix alone would cut them off.
-        .shutdown_signal(ops::shutdown::signal())
+        .shutdown_signal(async move {
+            ops::shutdown::signal().await;
+            // Open streams never end on their own and would hold the graceful stop until its timeout.
+            closing.close();
+        })
         .client_request_timeout(limits.client_timeout)
         .client_disconnect_timeout(CLIENT_DISCONNECT_SECS)
+        // A client that closes its side is gone: without this, an event stream it left would hold its
+        // subscriber place until a heartbeat write failed (two heartbeats, 30 s). HTTP clients do not
+        // half-close a connection while they wait for an answer.
+        .h1_allow_half_closed(false)
         .keep_alive(limits.keep_alive)
         .listen(listener)
         .map_err(|e| format!("cannot listen: {e}"))?

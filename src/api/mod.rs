@@ -12,6 +12,7 @@ pub mod mirror_answers;
 pub mod occupancy;
 pub mod occupancy_stream;
 pub mod series;
+pub mod stream;
 pub mod totals;
 pub mod triggers;
 
@@ -45,6 +46,7 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(export::export);
     config.service(occupancy::occupancy);
     config.service(occupancy::occupancy_stream);
+    config.service(stream::event_stream);
     config.service(admin::purge_cache);
     config.service(crate::mirror::route::mirror_status);
     config.configure(crate::ops::routes);
@@ -75,6 +77,7 @@ pub async fn not_found(
         | "/v1/mirror"
         | "/v1/series"
         | "/v1/export"
+        | "/v1/events/stream"
         | "/v1/occupancy"
         | "/v1/occupancy/stream"
         | "/live" => Some("GET"),

@@ -4,7 +4,6 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
@@ -12,14 +11,13 @@ use tokio::sync::broadcast::Receiver;
 
 use crate::live::occupancy::service::OccupancyService;
 use crate::live::occupancy::state::LocationState;
-
-/// How often a comment is sent on an idle stream.
-pub const HEARTBEAT: Duration = Duration::from_secs(15);
+use crate::live::stream::frame::{HEARTBEAT, RETRY};
+use crate::live::stream::HEARTBEAT as HEARTBEAT_EVERY;
 
 /// One SSE event carrying `state`.
 fn frame(state: &LocationState) -> web::Bytes {
     let json = serde_json::to_string(state).unwrap_or_default();
-    web::Bytes::from(format!("event: occupancy\ndata: {json}\n\n"))
+    web::Bytes::from(format!("data: {json}\n\n"))
 }
 
 struct Stream {
@@ -50,7 +48,7 @@ impl Stream {
                     Err(RecvError::Lagged(_)) => self.current(),
                     Err(RecvError::Closed) => return None,
                 },
-                _ = self.heartbeat.tick() => return Some(web::Bytes::from_static(b": heartbeat\n\n")),
+                _ = self.heartbeat.tick() => return Some(web::Bytes::from_static(HEARTBEAT)),
             }
         }
     }
@@ -59,13 +57,13 @@ impl Stream {
 /// The streaming answer: states of `location` (or every location) now and as they change.
 pub fn occupancy_events(service: Arc<OccupancyService>, location: Option<i64>) -> HttpResponse {
     let changes = service.subscribe();
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
     heartbeat.reset();
     let mut stream = Stream {
         service,
         changes,
         location,
-        pending: VecDeque::from([web::Bytes::from_static(b"retry: 3000\n\n")]),
+        pending: VecDeque::from([web::Bytes::from_static(RETRY)]),
         heartbeat,
     };
     stream.current();

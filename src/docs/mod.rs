@@ -5,6 +5,7 @@ pub mod mirror_schemas;
 pub mod params;
 pub mod responses;
 pub mod schemas;
+pub mod stream_routes;
 
 use actix_web::http::header;
 use actix_web::{web, App, HttpResponse};
@@ -49,7 +50,7 @@ so \"Try it out\" against the demo returns data.";
         (name = "Dictionaries", description = "Locations, channels and triggers of the account."),
         (name = "Statistic", description = "Events and their totals."),
         (name = "Mirror", description = "The gateway's local copy of every event: its state, and the answers only it gives (series, exports), with no upstream call."),
-        (name = "Live", description = "Data as it happens: occupancy and zone counts from the webhook intake and the mirror's sync."),
+        (name = "Live", description = "Data as it happens: events as the cloud's webhooks deliver them, streamed to subscribers as they arrive, and occupancy and zone counts from them and the mirror's sync."),
     ),
 )]
 struct ApiDoc;

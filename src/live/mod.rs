@@ -11,3 +11,4 @@ pub mod occupancy;
 pub mod service;
 pub mod settings;
 pub mod sqlite_log;
+pub mod stream;

@@ -36,6 +36,7 @@ pub const ROUTES: &[&str] = &[
     "/service/api/v1/totals/types",
     "/v1/series",
     "/v1/export",
+    "/v1/events/stream",
     "/admin/cache",
     "/healthz",
     "/readyz",
@@ -196,13 +197,37 @@ pub fn observe_answer(
     let line = AccessLine {
         method: head.method.as_str(),
         path,
-        query: head.uri.query().unwrap_or_default(),
+        query: &redacted(head.uri.query().unwrap_or_default()),
         route: label(route),
         status,
         answer_headers,
         took,
     };
     line.write(caller);
+}
+
+/// The query with the value of every `access_token` parameter (a caller's token, sent in the query by
+/// browsers' EventSource) replaced, however its name is percent-encoded.
+pub fn redacted(query: &str) -> std::borrow::Cow<'_, str> {
+    if !query.contains('%') && !query.contains("access_token") {
+        return std::borrow::Cow::Borrowed(query);
+    }
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let name = form_urlencoded::parse(pair.as_bytes())
+                .next()
+                .map(|(n, _)| n);
+            match name {
+                Some(name) if name == "access_token" => {
+                    let raw_name = pair.split_once('=').map_or(pair, |(n, _)| n);
+                    format!("{raw_name}=[REDACTED]")
+                }
+                _ => pair.to_string(),
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(pairs.join("&"))
 }
 
 /// What one access line says.
@@ -280,5 +305,17 @@ mod tests {
         assert_eq!(route_label("/swagger-ui/index.html"), "/swagger-ui/{tail}");
         assert_eq!(route_label("/service/api/v1/cameras"), "unmatched");
         assert_eq!(route_label("/random/123"), "unmatched");
+    }
+
+    #[test]
+    fn a_token_in_the_query_is_redacted_however_it_is_spelled() {
+        assert_eq!(redacted("location_id=1"), "location_id=1");
+        assert_eq!(
+            redacted("access_token=t0k3n&origin=Vehicle"),
+            "access_token=[REDACTED]&origin=Vehicle"
+        );
+        let sly = redacted("%61ccess_token=t0k3n&channel_id=a%20b");
+        assert!(!sly.contains("t0k3n"), "{sly}");
+        assert!(sly.contains("channel_id=a%20b"), "{sly}");
     }
 }

@@ -157,6 +157,7 @@ fn every_route_documents_its_answer_and_every_error_status() {
                 "/v1/mirror",
                 "/v1/series",
                 "/v1/export",
+                "/v1/events/stream",
                 "/v1/occupancy",
                 "/v1/occupancy/stream",
             ]
