@@ -15,6 +15,7 @@ pub mod series;
 pub mod stream;
 pub mod totals;
 pub mod triggers;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -49,6 +50,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(stream::event_stream);
     config.service(admin::purge_cache);
     config.service(crate::mirror::route::mirror_status);
+    config.service(webhooks::intake);
+    config.service(webhooks::rejected);
     config.configure(crate::ops::routes);
 }
 
@@ -80,6 +83,7 @@ pub async fn not_found(
         | "/v1/events/stream"
         | "/v1/occupancy"
         | "/v1/occupancy/stream"
+        | "/v1/webhooks/rejected"
         | "/live" => Some("GET"),
         _ => None,
     };
@@ -88,7 +92,7 @@ pub async fn not_found(
             msg: format!(
                 "{} {} is not allowed; this path answers {allow} only",
                 request.method(),
-                request.path()
+                crate::ops::access_log::shown_path(request.path())
             ),
             allow,
         });
@@ -96,6 +100,6 @@ pub async fn not_found(
     Err(GatewayError::NotFound(format!(
         "no route {} {}; the API is under {BASE_PATH}: /locations, /channels, /triggers, /events, /totals/triggers, /totals/types",
         request.method(),
-        request.path()
+        crate::ops::access_log::shown_path(request.path())
     )))
 }

@@ -160,6 +160,8 @@ fn every_route_documents_its_answer_and_every_error_status() {
                 "/v1/events/stream",
                 "/v1/occupancy",
                 "/v1/occupancy/stream",
+                "/v1/webhooks/rejected",
+                "/webhooks/camlytics/{token}",
             ]
             .map(String::from),
         )
