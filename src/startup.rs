@@ -217,6 +217,7 @@ impl Application {
             };
             let app = app
                 .configure(api::configure)
+                .configure(api::live_page::configure)
                 .configure(docs::configure(document.clone()))
                 .default_service(web::to(api::not_found));
             // Repeated request targets are answered at the door, ahead of the App.

@@ -6,6 +6,7 @@ pub mod channels;
 pub mod events;
 pub mod export;
 pub mod forward;
+pub mod live_page;
 pub mod locations;
 pub mod mirror_access;
 pub mod mirror_answers;

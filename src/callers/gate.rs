@@ -27,6 +27,8 @@ pub const OPEN_PATHS: &[&str] = &[
     "/metrics",
     "/openapi.json",
     "/swagger-ui",
+    // The live page and its files; the data it reads is behind the gate.
+    "/live",
 ];
 
 /// Paths where a token may also come as the `access_token` query parameter: Server-Sent Events streams,

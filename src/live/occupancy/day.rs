@@ -35,6 +35,8 @@ pub struct Counts {
     pub events: u64,
     /// The newest `event_time` applied, in UTC microseconds.
     pub last_event_micros: Option<i64>,
+    /// Entries in each hour since the reset (index 0 is the hour from the reset on).
+    pub entries_per_hour: Vec<u64>,
 }
 
 /// One location's day since its reset.
@@ -90,7 +92,7 @@ impl LocationDay {
             let before = self.counts.clone();
             apply(
                 &mut self.counts,
-                time,
+                (self.since, time),
                 kind,
                 &event.trigger_id,
                 rules,
@@ -107,7 +109,14 @@ impl LocationDay {
     pub fn refold(&mut self, rules: &OccupancyRules, names: &TriggerNames) -> bool {
         let mut counts = Counts::default();
         for ((time, _), (kind, trigger)) in &self.events {
-            apply(&mut counts, *time, *kind, trigger, rules, names);
+            apply(
+                &mut counts,
+                (self.since, *time),
+                *kind,
+                trigger,
+                rules,
+                names,
+            );
         }
         let changed = counts != self.counts;
         self.counts = counts;
@@ -115,9 +124,13 @@ impl LocationDay {
     }
 }
 
+/// An hour, in microseconds.
+const HOUR: i64 = 3_600_000_000;
+
+/// Applies one event at `(since, time)`: the day's reset and the event's instant.
 fn apply(
     counts: &mut Counts,
-    time: i64,
+    (since, time): (i64, i64),
     kind: Kind,
     trigger: &str,
     rules: &OccupancyRules,
@@ -128,6 +141,11 @@ fn apply(
             Some(Direction::In) => {
                 counts.entries += 1;
                 counts.occupancy += 1;
+                let hour = usize::try_from((time - since) / HOUR).unwrap_or(0);
+                if counts.entries_per_hour.len() <= hour {
+                    counts.entries_per_hour.resize(hour + 1, 0);
+                }
+                counts.entries_per_hour[hour] += 1;
             }
             Some(Direction::Out) => {
                 counts.exits += 1;

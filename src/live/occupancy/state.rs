@@ -49,6 +49,10 @@ pub struct LocationState {
     /// The newest `event_time` counted, in UTC.
     #[schema(example = "2026-11-30T17:12:02.950Z")]
     pub last_event_time: Option<String>,
+    /// Entries in each hour since the reset: index 0 is the hour from `since` on (on a daylight-saving
+    /// day, 23 or 25 hours make the day); up to the hour of the newest entry.
+    #[schema(example = json!([0, 0, 0, 0, 0, 0, 0, 3, 18, 25]))]
+    pub entries_per_hour: Vec<u64>,
 }
 
 /// `/v1/occupancy`'s answer.

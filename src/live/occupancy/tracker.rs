@@ -140,6 +140,7 @@ impl Occupancy {
             timezone: tz.name().to_owned(),
             updated_at: self.updated.get(&location).map(|t| utc_text(*t)),
             last_event_time: counts.last_event_micros.map(utc_text),
+            entries_per_hour: counts.entries_per_hour,
         }
     }
 }

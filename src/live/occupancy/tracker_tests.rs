@@ -108,6 +108,9 @@ fn occupancy_equals_a_plain_count_on_the_day_clocks_go_back() {
     assert_eq!(state.occupancy, count_plainly(&events, day));
     assert_eq!(state.since, "2026-11-01T04:00:00.000Z");
     assert!(state.events > 100 && state.occupancy > 0, "{state:?}");
+    // The hours of the 25-hour day hold every entry of it.
+    assert!(state.entries_per_hour.len() <= 25);
+    assert_eq!(state.entries_per_hour.iter().sum::<u64>(), state.entries);
 }
 
 #[test]
