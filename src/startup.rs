@@ -198,6 +198,7 @@ impl Application {
             settings.live.stream_max_subscribers as usize,
         ));
         let closing = streams.clone();
+        let closing_occupancy = occupancy.clone();
         let server = HttpServer::new(move || {
             let app = App::new()
                 .wrap(callers::GateLayer::new(gate_layer.clone()))
@@ -234,6 +235,7 @@ impl Application {
             ops::shutdown::signal().await;
             // Open streams never end on their own and would hold the graceful stop until its timeout.
             closing.close();
+            closing_occupancy.close();
         })
         .client_request_timeout(limits.client_timeout)
         .client_disconnect_timeout(CLIENT_DISCONNECT_SECS)

@@ -26,6 +26,7 @@ struct Stream {
     location: Option<i64>,
     pending: VecDeque<web::Bytes>,
     heartbeat: tokio::time::Interval,
+    closing: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Stream {
@@ -39,16 +40,18 @@ impl Stream {
             if let Some(frame) = self.pending.pop_front() {
                 return Some(frame);
             }
-            tokio::select! {
-                change = self.changes.recv() => match change {
-                    Ok(state) if self.location.is_none_or(|l| l == state.location_id) => {
-                        return Some(frame(&state))
-                    }
-                    Ok(_) => {}
-                    Err(RecvError::Lagged(_)) => self.current(),
-                    Err(RecvError::Closed) => return None,
-                },
+            let change = tokio::select! {
+                change = self.changes.recv() => change,
                 _ = self.heartbeat.tick() => return Some(web::Bytes::from_static(HEARTBEAT)),
+                _ = self.closing.wait_for(|closing| *closing) => return None,
+            };
+            match change {
+                Ok(state) if self.location.is_none_or(|l| l == state.location_id) => {
+                    return Some(frame(&state))
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => self.current(),
+                Err(RecvError::Closed) => return None,
             }
         }
     }
@@ -57,6 +60,7 @@ impl Stream {
 /// The streaming answer: states of `location` (or every location) now and as they change.
 pub fn occupancy_events(service: Arc<OccupancyService>, location: Option<i64>) -> HttpResponse {
     let changes = service.subscribe();
+    let closing = service.closing();
     let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
     heartbeat.reset();
     let mut stream = Stream {
@@ -65,6 +69,7 @@ pub fn occupancy_events(service: Arc<OccupancyService>, location: Option<i64>) -
         location,
         pending: VecDeque::from([web::Bytes::from_static(RETRY)]),
         heartbeat,
+        closing,
     };
     stream.current();
     let body = futures_util::stream::unfold(stream, |mut stream| async move {

@@ -30,6 +30,7 @@ pub struct OccupancyService {
     changes: broadcast::Sender<Arc<LocationState>>,
     rebuilt: watch::Sender<bool>,
     has_names: AtomicBool,
+    closing: watch::Sender<bool>,
     clock: Clock,
 }
 
@@ -49,6 +50,7 @@ impl OccupancyService {
             changes: broadcast::channel(CHANGES_RING).0,
             rebuilt: watch::channel(false).0,
             has_names: AtomicBool::new(false),
+            closing: watch::channel(false).0,
             clock,
         })
     }
@@ -132,6 +134,17 @@ impl OccupancyService {
     /// Where the rebuild reads from: the earliest start of any location's today.
     pub fn today_starts(&self) -> i64 {
         self.lock().zones().earliest_day_start((self.clock)())
+    }
+
+    /// Ends every occupancy stream (at shutdown: they would otherwise hold the graceful stop until its
+    /// timeout); browsers reconnect by themselves.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Becomes true when the streams are to end.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// Marks the rebuild from the stores done: answers no longer wait.

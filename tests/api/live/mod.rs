@@ -5,6 +5,7 @@ mod durable;
 mod intake;
 mod occupancy;
 mod occupancy_app;
+mod occupancy_stream;
 mod simulated;
 
 use std::path::Path;

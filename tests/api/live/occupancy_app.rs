@@ -33,6 +33,11 @@ pub struct OccupancyApp {
 pub async fn spawn(occupancy: OccupancySettings, mirror: Option<Arc<Mirror>>) -> OccupancyApp {
     let mut config = TestConfig::default();
     config.live.occupancy = occupancy;
+    spawn_with(config, mirror).await
+}
+
+/// Starts the simulated cloud and a gateway with `config` and, when given, `mirror`.
+pub async fn spawn_with(config: TestConfig, mirror: Option<Arc<Mirror>>) -> OccupancyApp {
     let simulator = Simulator::start(
         config.simulator.clone(),
         TcpListener::bind("127.0.0.1:0").unwrap(),
@@ -72,6 +77,21 @@ impl OccupancyApp {
         let body = response.body().limit(16 << 20).await.unwrap();
         let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
         (response.status().as_u16(), json)
+    }
+
+    /// Opens `path` as a stream: its status, content type and cache control, and the open response.
+    pub async fn open(
+        &self,
+        path: &str,
+    ) -> awc::ClientResponse<
+        actix_http::encoding::Decoder<actix_http::Payload<actix_http::BoxedPayloadStream>>,
+    > {
+        self.client
+            .get(format!("{}{path}", self.origin))
+            .timeout(Duration::from_secs(3600))
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Appends `events` to the intake log in batches of `batch`, as the webhook route does.
