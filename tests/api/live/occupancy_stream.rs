@@ -109,10 +109,12 @@ async fn the_occupancy_stream_sends_the_current_state_then_each_change() {
 async fn the_page_is_open_and_its_data_wants_a_token_which_the_stream_takes_in_the_query() {
     let mut tokens = Tokens::default();
     tokens.add_list("dash:tok-dash", ',', "test").unwrap();
-    let mut config = TestConfig::default();
-    config.callers = CallersSettings {
-        tokens: Some(tokens),
-        ..CallersSettings::open()
+    let mut config = TestConfig {
+        callers: CallersSettings {
+            tokens: Some(tokens),
+            ..CallersSettings::open()
+        },
+        ..TestConfig::default()
     };
     config.live.occupancy = by_ids();
     let app = spawn_with(config, None).await;
