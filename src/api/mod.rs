@@ -86,6 +86,10 @@ pub async fn not_found(
         | "/v1/occupancy/stream"
         | "/v1/webhooks/rejected"
         | "/live" => Some("GET"),
+        // Any token: a POST there is the intake's 404 (unknown token), another method is told POST.
+        path if path.starts_with("/webhooks/camlytics/") && request.method() != "POST" => {
+            Some("POST")
+        }
         _ => None,
     };
     if let Some(allow) = allow {

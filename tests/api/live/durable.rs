@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{batch, logged, post, WEBHOOK_TOKEN};
 use crate::helpers::spawn_app;
-use crate::process::GatewayProcess;
+use crate::process::{run_binary, GatewayProcess};
 
 fn webhook_env() -> [(&'static str, String); 1] {
     [("GATEWAY_WEBHOOK_TOKENS", format!("portal:{WEBHOOK_TOKEN}"))]
@@ -90,4 +90,24 @@ async fn the_webhook_token_appears_in_no_log_line_nor_in_metrics() {
         "{output}"
     );
     assert!(!output.contains(WEBHOOK_TOKEN), "{output}");
+}
+
+#[test]
+fn help_and_a_refused_setting_never_show_a_webhook_token() {
+    let set = format!("portal:{WEBHOOK_TOKEN}");
+    let (_, help) = run_binary(&["serve", "--help"], &[("GATEWAY_WEBHOOK_TOKENS", &set)]);
+    assert!(help.contains("GATEWAY_WEBHOOK_TOKENS"), "{help}");
+    assert!(!help.contains(WEBHOOK_TOKEN), "{help}");
+    let (code, refused) = run_binary(
+        &["serve"],
+        &[
+            // A token without its name: refused, and not echoed.
+            ("GATEWAY_WEBHOOK_TOKENS", WEBHOOK_TOKEN),
+            ("CAMLYTICS_API_KEY", "k"),
+            ("CAMLYTICS_API_SECRET", "s"),
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(refused.contains("GATEWAY_WEBHOOK_TOKENS"), "{refused}");
+    assert!(!refused.contains(WEBHOOK_TOKEN), "{refused}");
 }

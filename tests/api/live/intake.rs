@@ -118,6 +118,12 @@ async fn a_wrong_token_gets_404_without_echoing_it() {
     assert!(!answer.to_string().contains("guessed-token-77"), "{answer}");
     let (status, _) = post(&app.origin(), "", batch(&[1])).await;
     assert_eq!(status, 404);
+    // Another method is told the route takes POST, without the token echoed.
+    let url = format!("{}/webhooks/camlytics/guessed-token-77", app.origin());
+    let answer = app.get_url(&url, &[]).await;
+    assert_eq!(answer.status, 405, "{}", answer.body);
+    assert_eq!(answer.headers.get("allow").unwrap(), "POST");
+    assert!(!answer.body.contains("guessed-token-77"), "{}", answer.body);
     assert!(logged(app.state_dir.path()).is_empty());
 }
 
