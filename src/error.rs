@@ -133,6 +133,13 @@ impl GatewayError {
         ))
     }
 
+    /// The 413 for a webhook body of `body_bytes` past `max` (`GATEWAY_WEBHOOK_MAX_BYTES`).
+    pub fn webhook_too_large(body_bytes: u64, max: u64) -> Self {
+        Self::PayloadTooLarge(format!(
+            "the webhook body is {body_bytes} bytes; at most {max} are accepted (GATEWAY_WEBHOOK_MAX_BYTES)"
+        ))
+    }
+
     /// The 431 for headers of `header_bytes` past the `max` of `GATEWAY_MAX_HEADER_BYTES`.
     pub fn headers_too_large(header_bytes: usize, max: usize) -> Self {
         Self::HeadersTooLarge(format!(

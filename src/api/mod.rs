@@ -13,6 +13,7 @@ pub mod series;
 pub mod stream;
 pub mod totals;
 pub mod triggers;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -45,6 +46,8 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     config.service(stream::event_stream);
     config.service(admin::purge_cache);
     config.service(crate::mirror::route::mirror_status);
+    config.service(webhooks::intake);
+    config.service(webhooks::rejected);
     config.configure(crate::ops::routes);
 }
 
@@ -66,8 +69,15 @@ pub async fn not_found(
     let allow = match request.path() {
         _ if api_route => Some("GET"),
         "/admin/cache" => Some("DELETE"),
-        "/healthz" | "/readyz" | "/metrics" | "/openapi.json" | "/v1/mirror" | "/v1/series"
-        | "/v1/export" | "/v1/events/stream" => Some("GET"),
+        "/healthz"
+        | "/readyz"
+        | "/metrics"
+        | "/openapi.json"
+        | "/v1/mirror"
+        | "/v1/series"
+        | "/v1/export"
+        | "/v1/events/stream"
+        | "/v1/webhooks/rejected" => Some("GET"),
         _ => None,
     };
     if let Some(allow) = allow {
@@ -75,7 +85,7 @@ pub async fn not_found(
             msg: format!(
                 "{} {} is not allowed; this path answers {allow} only",
                 request.method(),
-                request.path()
+                crate::ops::access_log::shown_path(request.path())
             ),
             allow,
         });
@@ -83,6 +93,6 @@ pub async fn not_found(
     Err(GatewayError::NotFound(format!(
         "no route {} {}; the API is under {BASE_PATH}: /locations, /channels, /triggers, /events, /totals/triggers, /totals/types",
         request.method(),
-        request.path()
+        crate::ops::access_log::shown_path(request.path())
     )))
 }

@@ -36,6 +36,13 @@ pub const QUERY_TOKEN_PATHS: &[&str] = &["/v1/events/stream", "/v1/occupancy/str
 /// Paths only admin callers may use.
 pub const ADMIN_PREFIX: &str = "/admin";
 
+/// Admin-only paths outside [`ADMIN_PREFIX`]: the webhook quarantine holds what callers did not send.
+pub const ADMIN_PATHS: &[&str] = &[ADMIN_PREFIX, "/v1/webhooks/rejected"];
+
+/// The webhook intake: the cloud has no caller token (the token in the path is checked by the route), and
+/// its body limit is `GATEWAY_WEBHOOK_MAX_BYTES`, not [`MAX_REQUEST_BODY_BYTES`].
+pub const WEBHOOK_PREFIX: &str = "/webhooks/camlytics";
+
 /// The `WWW-Authenticate` challenge when no token was sent.
 pub const CHALLENGE: &str = "Bearer realm=\"camlytics-gateway\"";
 const CHALLENGE_INVALID: &str = "Bearer realm=\"camlytics-gateway\", error=\"invalid_token\"";
@@ -49,6 +56,8 @@ pub struct Gate {
     trust_forwarded: bool,
     limits: RequestLimits,
     refusals: RefusalLog,
+    /// The largest body let through to the webhook intake.
+    webhook_max_bytes: u64,
 }
 
 impl Gate {
@@ -103,7 +112,14 @@ impl Gate {
             trust_forwarded: settings.trust_forwarded,
             limits: settings.limits.clone(),
             refusals: RefusalLog::default(),
+            webhook_max_bytes: MAX_REQUEST_BODY_BYTES,
         }
+    }
+
+    /// Lets webhook bodies up to `bytes` through to the intake (`GATEWAY_WEBHOOK_MAX_BYTES`).
+    pub fn with_webhook_limit(mut self, bytes: u64) -> Self {
+        self.webhook_max_bytes = bytes;
+        self
     }
 
     /// Whether the caller must be recorded on the request for what comes after: with tokens or a trusted
@@ -204,7 +220,14 @@ impl Gate {
             .headers()
             .get(actix_web::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if let Some(body) = body.filter(|bytes| *bytes > MAX_REQUEST_BODY_BYTES) {
+        if is_under(request.path(), &[WEBHOOK_PREFIX]) {
+            if let Some(body) = body.filter(|bytes| *bytes > self.webhook_max_bytes) {
+                return Err(GatewayError::webhook_too_large(
+                    body,
+                    self.webhook_max_bytes,
+                ));
+            }
+        } else if let Some(body) = body.filter(|bytes| *bytes > MAX_REQUEST_BODY_BYTES) {
             return Err(GatewayError::body_too_large(body, MAX_REQUEST_BODY_BYTES));
         }
         let query = request.query().len();
@@ -246,7 +269,7 @@ impl Gate {
         if let Err(error) = self.check_size(request) {
             return Admission::Refused(error, None);
         }
-        if is_under(request.path(), OPEN_PATHS) {
+        if is_under(request.path(), OPEN_PATHS) || is_under(request.path(), &[WEBHOOK_PREFIX]) {
             return Admission::Open;
         }
         let caller = match self.identify(request) {
@@ -274,7 +297,7 @@ impl Gate {
             let error = GatewayError::over_quota(&caller.name, quota.rps, quota.burst, retry_after);
             return Admission::Refused(error, decision);
         }
-        if is_under(request.path(), &[ADMIN_PREFIX]) && !caller.admin {
+        if is_under(request.path(), ADMIN_PATHS) && !caller.admin {
             self.log_refusal(&caller.name, Reason::Forbidden, || {
                 format!(
                     "refused caller {} on {}: not an admin",
@@ -339,5 +362,8 @@ mod tests {
         assert!(!is_under("/service/api/v1/locations", OPEN_PATHS));
         assert!(is_under("/admin/cache", &[ADMIN_PREFIX]));
         assert!(!is_under("/administrator", &[ADMIN_PREFIX]));
+        assert!(is_under("/v1/webhooks/rejected", ADMIN_PATHS));
+        assert!(is_under("/webhooks/camlytics/abc", &[WEBHOOK_PREFIX]));
+        assert!(!is_under("/webhooks/camlyticsx/abc", &[WEBHOOK_PREFIX]));
     }
 }

@@ -6,6 +6,7 @@ pub mod event;
 pub mod failed_log;
 pub mod feed;
 pub mod identity;
+pub mod intake;
 pub mod log;
 pub mod service;
 pub mod settings;

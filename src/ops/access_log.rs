@@ -38,11 +38,31 @@ pub const ROUTES: &[&str] = &[
     "/v1/export",
     "/v1/events/stream",
     "/admin/cache",
+    "/webhooks/camlytics/{token}",
+    "/v1/webhooks/rejected",
     "/healthz",
     "/readyz",
     "/metrics",
     "/openapi.json",
 ];
+
+/// The webhook intake's path before its token: the token itself is never logged.
+const WEBHOOK_PATH: &str = "/webhooks/camlytics/";
+
+/// `path` as logged: a webhook token (the last segment of an intake path) replaced by `[REDACTED]`.
+pub fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
+    if path.starts_with(WEBHOOK_PATH) {
+        format!("{WEBHOOK_PATH}[REDACTED]").into()
+    } else {
+        path.into()
+    }
+}
+
+/// `query` as logged: the value of every `access_token` parameter (the stream's, for browsers) replaced by
+/// `[REDACTED]`.
+pub fn shown_query(query: &str) -> std::borrow::Cow<'_, str> {
+    redacted(query)
+}
 
 /// Labels beyond [`ROUTES`]: the Swagger UI's files, and everything else.
 const SWAGGER_UI: &str = "/swagger-ui/{tail}";
@@ -53,6 +73,14 @@ const UNMATCHED: &str = "unmatched";
 fn route_index(path: &str) -> usize {
     if let Some(index) = ROUTES.iter().position(|route| *route == path) {
         return index;
+    }
+    if path.starts_with(WEBHOOK_PATH) {
+        if let Some(index) = ROUTES
+            .iter()
+            .position(|r| *r == "/webhooks/camlytics/{token}")
+        {
+            return index;
+        }
     }
     if path == "/swagger-ui" || path.starts_with("/swagger-ui/") {
         return ROUTES.len();
@@ -196,8 +224,8 @@ pub fn observe_answer(
     record(route, status, took.as_secs_f64());
     let line = AccessLine {
         method: head.method.as_str(),
-        path,
-        query: &redacted(head.uri.query().unwrap_or_default()),
+        path: &shown_path(path),
+        query: &shown_query(head.uri.query().unwrap_or_default()),
         route: label(route),
         status,
         answer_headers,
@@ -208,7 +236,7 @@ pub fn observe_answer(
 
 /// The query with the value of every `access_token` parameter (a caller's token, sent in the query by
 /// browsers' EventSource) replaced, however its name is percent-encoded.
-pub fn redacted(query: &str) -> std::borrow::Cow<'_, str> {
+fn redacted(query: &str) -> std::borrow::Cow<'_, str> {
     if !query.contains('%') && !query.contains("access_token") {
         return std::borrow::Cow::Borrowed(query);
     }
@@ -305,6 +333,23 @@ mod tests {
         assert_eq!(route_label("/swagger-ui/index.html"), "/swagger-ui/{tail}");
         assert_eq!(route_label("/service/api/v1/cameras"), "unmatched");
         assert_eq!(route_label("/random/123"), "unmatched");
+        assert_eq!(
+            route_label("/webhooks/camlytics/tok"),
+            "/webhooks/camlytics/{token}"
+        );
+    }
+
+    #[test]
+    fn a_webhook_token_and_an_access_token_are_never_shown() {
+        assert_eq!(
+            shown_path("/webhooks/camlytics/tok-123"),
+            "/webhooks/camlytics/[REDACTED]"
+        );
+        assert_eq!(shown_path("/v1/series"), "/v1/series");
+        assert_eq!(
+            shown_query("channel_id=a&access_token=tok-9&x=1"),
+            "channel_id=a&access_token=[REDACTED]&x=1"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod group;
 mod helpers;
 mod hostile;
 mod hostile_cloud;
+mod live;
 mod mirror;
 mod moving_cloud;
 mod nonces;

@@ -79,14 +79,21 @@ fn commit(conn: &mut Connection, group: &[Job], received: i64) -> rusqlite::Resu
 }
 
 fn append(tx: &Connection, events: &[LiveEvent], received: i64) -> rusqlite::Result<Vec<Appended>> {
+    // Looked up first rather than `INSERT OR IGNORE`: an ignored insert still spends an AUTOINCREMENT
+    // number, and the stream's ids are kept without gaps. One writer, so nothing slips in between.
+    let mut held = tx.prepare_cached("SELECT 1 FROM events WHERE identity = ?1")?;
     let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO events (identity, received_us, event_time_us, cloud_id, location_id, \
+        "INSERT INTO events (identity, received_us, event_time_us, cloud_id, location_id, \
          channel_id, trigger_id, event_type, origin, object_id, raw) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let changed = insert.execute(params![
+        if held.exists([&e.identity])? {
+            out.push(Appended::Duplicate);
+            continue;
+        }
+        insert.execute(params![
             e.identity,
             received,
             e.event_time_micros,
@@ -99,15 +106,11 @@ fn append(tx: &Connection, events: &[LiveEvent], received: i64) -> rusqlite::Res
             e.object_id,
             &*e.raw,
         ])?;
-        out.push(if changed == 1 {
-            Appended::New(Logged {
-                seq: tx.last_insert_rowid() as u64,
-                received_micros: received,
-                event: e.clone(),
-            })
-        } else {
-            Appended::Duplicate
-        });
+        out.push(Appended::New(Logged {
+            seq: tx.last_insert_rowid() as u64,
+            received_micros: received,
+            event: e.clone(),
+        }));
     }
     Ok(out)
 }
