@@ -48,6 +48,8 @@ pub struct Application {
     live: Arc<LiveService>,
     /// Drops intake log events past the retention.
     live_upkeep: tokio::task::JoinHandle<()>,
+    /// In a group: announces this gateway's live events and logs the others'.
+    live_relay: Option<[tokio::task::JoinHandle<()>; 2]>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -251,6 +253,10 @@ impl Application {
             )
         });
         let live_upkeep = live.start_upkeep();
+        // In a group, what any gateway receives reaches every gateway's log, feed and subscribers.
+        let live_relay = backends.group.as_ref().map(|link| {
+            crate::live::relay::start(link.live_relay(), live.log().clone(), live.feed())
+        });
         Ok(Self {
             port,
             server,
@@ -260,6 +266,7 @@ impl Application {
             mirror_runner,
             live,
             live_upkeep,
+            live_relay,
         })
     }
 
@@ -290,6 +297,9 @@ impl Application {
         let served = self.server.await;
         upkeep.abort();
         self.live_upkeep.abort();
+        for task in self.live_relay.into_iter().flatten() {
+            task.abort();
+        }
         if let Some(purges) = self.purges {
             purges.abort();
         }

@@ -8,6 +8,7 @@ pub mod feed;
 pub mod identity;
 pub mod intake;
 pub mod log;
+pub mod relay;
 pub mod service;
 pub mod settings;
 pub mod sqlite_log;

@@ -2,6 +2,7 @@
 
 mod durable;
 mod intake;
+mod relay;
 mod sse;
 mod stream;
 
