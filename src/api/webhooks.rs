@@ -204,3 +204,41 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod store_fault_tests {
+    use std::sync::Arc;
+
+    use actix_web::{test, App};
+
+    use super::*;
+    use crate::live::failed_log::FailedLog;
+    use crate::live::feed::LiveFeed;
+    use crate::live::settings::{LiveSettings, WebhookTokens};
+
+    #[actix_web::test]
+    async fn a_batch_the_log_cannot_commit_gets_503_with_retry_after() {
+        let settings = LiveSettings {
+            webhook_tokens: Some(WebhookTokens::parse("portal:tok-1").unwrap()),
+            ..LiveSettings::default()
+        };
+        let log = Arc::new(FailedLog::new("the disk is gone"));
+        let live = LiveService::with_log(&settings, log, LiveFeed::default());
+        let app =
+            test::init_service(App::new().app_data(web::Data::new(live)).service(intake)).await;
+        let request = test::TestRequest::post()
+            .uri("/webhooks/camlytics/tok-1")
+            .set_payload("[]")
+            .to_request();
+        // An empty batch commits nothing, so even a broken log takes it.
+        assert_eq!(test::call_service(&app, request).await.status(), 200);
+        let body = r#"[{"id":null,"location_id":1,"channel_id":"c","trigger_id":"t","event_type":"TripwireCrossed","origin":"Pedestrian","object_id":1,"event_time":"2026-01-01 00:00:00.000"}]"#;
+        let request = test::TestRequest::post()
+            .uri("/webhooks/camlytics/tok-1")
+            .set_payload(body)
+            .to_request();
+        let answer = test::call_service(&app, request).await;
+        assert_eq!(answer.status(), 503);
+        assert_eq!(answer.headers().get("retry-after").unwrap(), "5");
+    }
+}

@@ -6,9 +6,11 @@ use crate::callers::settings::CallerQuota;
 use crate::callers::CallersSettings;
 use crate::cli::DemoArgs;
 use crate::commands::simulate::{history_in_range, simulator_rps_in_range};
+use crate::live::settings::{LiveSettings, WebhookTokens};
 use crate::mirror::settings::{MirrorSettings, Since};
 use crate::secret::Secret;
 use crate::settings::{BaseUrl, Settings, UpstreamSettings};
+use crate::simulator::webhooks::{deliver, WebhookSettings};
 use crate::simulator::{SimClock, Simulator, SimulatorSettings};
 use crate::startup::Application;
 use crate::upstream::settings::upstream_rps_in_range;
@@ -26,6 +28,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     let simulator = Simulator::start(simulated.clone(), listener).map_err(|e| e.to_string())?;
     let state_dir =
         std::env::temp_dir().join(format!("camlytics-gateway-demo-{}", std::process::id()));
+    let webhook_token = fresh_token();
     let settings = Settings {
         listen: args.listen,
         upstream: UpstreamSettings {
@@ -52,9 +55,18 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             poll_every: std::time::Duration::from_secs(10),
             ..MirrorSettings::default()
         },
-        live: Default::default(),
+        // The simulated cloud delivers its live events to the intake, under a token made for this run.
+        live: LiveSettings {
+            webhook_tokens: Some(WebhookTokens::parse(&format!("demo:{webhook_token}"))?),
+            ..LiveSettings::default()
+        },
     };
     let app = Application::build(settings)?;
+    let origin = format!("http://{}:{}", args.listen.ip(), app.port());
+    let webhooks = actix_web::rt::spawn(deliver(
+        simulator.handle(),
+        WebhookSettings::to(format!("{origin}/webhooks/camlytics/{webhook_token}")),
+    ));
     let base = format!("http://{}:{}/service/api/v1", args.listen.ip(), app.port());
     println!("camlytics-gateway demo");
     println!("  simulated cloud: {}", simulator.base_url());
@@ -85,10 +97,29 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         args.listen.ip(),
         app.port()
     );
+    println!(
+        "  webhooks:        {origin}/webhooks/camlytics/<token>   (the simulated cloud POSTs its live events there)"
+    );
     println!("  stop with Ctrl-C");
     log::info!("listening on {base}");
     let simulator_handle = actix_web::rt::spawn(simulator.run_until_stopped());
     let served = app.run_until_stopped().await;
     simulator_handle.abort();
+    webhooks.abort();
     served.map_err(|e| e.to_string())
+}
+
+/// A webhook token for one demo run: 16 random bytes in hex, from the system's random source (the clock
+/// and the process id where there is none; the demo listens on loopback by default).
+fn fresh_token() -> String {
+    let mut bytes = [0u8; 16];
+    let read = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
+    if read.is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        bytes = (nanos ^ (u128::from(std::process::id()) << 64)).to_le_bytes();
+    }
+    hex::encode(bytes)
 }

@@ -85,7 +85,19 @@ pub async fn take(
     }
     outcome.quarantined = rejected.len();
     // The two commits run at once: the writer may well group them into one transaction.
-    let (appended, quarantined) = tokio::join!(log.append(events), log.quarantine(rejected));
+    let append = async {
+        match events.is_empty() {
+            true => Ok(Vec::new()),
+            false => log.append(events).await,
+        }
+    };
+    let quarantine = async {
+        match rejected.is_empty() {
+            true => Ok(()),
+            false => log.quarantine(rejected).await,
+        }
+    };
+    let (appended, quarantined) = tokio::join!(append, quarantine);
     quarantined?;
     for appended in appended? {
         match appended {

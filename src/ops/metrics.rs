@@ -125,6 +125,19 @@ fn describe() {
         "gateway_mirror_upstream_calls_total",
         "Calls the mirror sent to the cloud, by purpose (sync, tail, verify, repair, dimensions)."
     );
+    describe_counter!(
+        "gateway_webhook_batches_total",
+        "Webhook deliveries taken (answered 200), by webhook token name."
+    );
+    describe_counter!(
+        "gateway_webhook_events_total",
+        "Webhook events by webhook token name and outcome (stored, duplicate, quarantined)."
+    );
+    describe_histogram!(
+        "gateway_webhook_intake_seconds",
+        Unit::Seconds,
+        "Time from a webhook body read to its events committed, by webhook token name."
+    );
     describe_gauge!(
         "gateway_nonce_remaining",
         "Nonces left before 2^31-1, the cloud's int32 limit."

@@ -347,6 +347,19 @@ impl SimulatorHandle {
         }
     }
 
+    /// What the cloud's webhooks deliver between two instants: the events arriving in `(after, until]`, in
+    /// arrival order, each in the webhook form (`"id": null`, `event_time` as `2000-01-23 04:56:07.000`);
+    /// empty in the fixed mode, which has no clock.
+    pub fn webhook_events(&self, after: DateTime<Utc>, until: DateTime<Utc>) -> Vec<String> {
+        self.shared.moving.as_ref().map_or_else(Vec::new, |moving| {
+            moving
+                .arrived(after.timestamp_millis(), until.timestamp_millis())
+                .iter()
+                .map(super::webhooks::webhook_form)
+                .collect()
+        })
+    }
+
     /// The moving mode's late events that happened in `[since, until]`, arrived or not, ordered by
     /// (`event_time`, id); empty in the fixed mode, where nothing is late.
     pub fn late_events(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Vec<LateEvent> {

@@ -18,6 +18,7 @@ mod routes;
 #[cfg(test)]
 mod tests;
 mod totals;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -18,7 +18,7 @@ use super::day::Rate;
 use super::fixed::DataSet;
 use super::raw::Raw;
 use super::site::Site;
-use super::timeline::{arrival_hour, hour_of, Timeline, FIRST_HOUR};
+use super::timeline::{arrival_hour, hour_of, Timeline, DELAY_HOURS, FIRST_HOUR};
 use super::zone::HOUR_MS;
 
 /// The moving account's events: the timeline, from the history's first instant on.
@@ -137,6 +137,29 @@ impl Moving {
             .enumerate()
             .filter(|&(_, n)| n > 0)
             .map(|(slot, n)| (slot / kinds, EventType::ALL[slot % kinds], n))
+            .collect()
+    }
+
+    /// What the cloud's webhooks deliver between two instants: every event arriving in `(after_ms,
+    /// until_ms]` (late ones at their arrival), in arrival order, with id 0 (webhooks send none).
+    pub(in crate::simulator) fn arrived(&self, after_ms: i64, until_ms: i64) -> Vec<Event> {
+        let after = after_ms.max(self.since_ms - 1);
+        if after >= until_ms {
+            return Vec::new();
+        }
+        let mut arrived: Vec<(i64, Raw)> = Vec::new();
+        for hour in hour_of(after) - DELAY_HOURS..=hour_of(until_ms) {
+            for event in self.timeline.raw_hour(hour).events.iter() {
+                let at = event.arrival();
+                if at > after && at <= until_ms && event.time >= self.since_ms {
+                    arrived.push((at, *event));
+                }
+            }
+        }
+        arrived.sort_by_key(|(at, _)| *at);
+        arrived
+            .into_iter()
+            .map(|(_, event)| event.to_event(0, &self.triggers))
             .collect()
     }
 

@@ -24,7 +24,7 @@ pub(in crate::simulator) const ID_BASE: i32 = 100_000_000;
 /// Ids each arrival hour may use; a busy hour at the highest rate has well under half as many events.
 pub(in crate::simulator) const ID_STRIDE: i32 = 10_000;
 /// A late event arrives at most this many hours after the hour it happened in.
-const DELAY_HOURS: i64 = MAX_DELAY_MS / HOUR_MS;
+pub(super) const DELAY_HOURS: i64 = MAX_DELAY_MS / HOUR_MS;
 /// The last hour with events: even their latest arrivals still have int32 ids.
 const LAST_HOUR: i64 =
     FIRST_HOUR + (i32::MAX - ID_BASE) as i64 / ID_STRIDE as i64 - 1 - DELAY_HOURS;

@@ -3,6 +3,7 @@
 mod durable;
 mod intake;
 mod relay;
+mod simulated;
 mod sse;
 mod stream;
 
@@ -61,7 +62,7 @@ pub fn logged(state_dir: &Path) -> Vec<(i64, i64)> {
     let conn =
         rusqlite::Connection::open_with_flags(state_dir.join("live.sqlite3"), flags).unwrap();
     let mut statement = conn
-        .prepare("SELECT seq, object_id FROM events ORDER BY seq")
+        .prepare("SELECT seq, COALESCE(object_id, -1) FROM events ORDER BY seq")
         .unwrap();
     statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
