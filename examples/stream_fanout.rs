@@ -39,7 +39,7 @@ fn main() {
             let (address, sent, connected) = (address.clone(), sent.clone(), connected.clone());
             let share = subscribers / 2 + usize::from(t == 0) * (subscribers % 2);
             std::thread::spawn(move || {
-                subscribe(&address, share, batches * BATCH, base, sent, &connected)
+                subscribe(&address, share, batches * BATCH, base, sent, connected)
             })
         })
         .collect();
@@ -48,8 +48,9 @@ fn main() {
     }
     eprintln!("{subscribers} subscribers connected; sending {rate} events a second for {seconds}s");
     let period = Duration::from_secs_f64(BATCH as f64 / rate as f64);
+    let start = Instant::now();
     for b in 0..batches {
-        let due = base + Duration::from_secs(1) + period * b as u32;
+        let due = start + period * b as u32;
         std::thread::sleep(due.saturating_duration_since(Instant::now()));
         sent[b].store(base.elapsed().as_micros() as u64, Ordering::Relaxed);
         post(&address, b);
@@ -153,7 +154,7 @@ fn subscribe(
     expected: usize,
     base: Instant,
     sent: Arc<Vec<AtomicU64>>,
-    connected: &AtomicU64,
+    connected: Arc<AtomicU64>,
 ) -> (usize, Vec<u32>) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -163,13 +164,19 @@ fn subscribe(
         let mut tasks = Vec::new();
         let local = tokio::task::LocalSet::new();
         for _ in 0..count {
-            let stream = tokio::net::TcpStream::connect(address).await.unwrap();
-            connected.fetch_add(1, Ordering::Relaxed);
-            tasks.push(stream);
+            tasks.push(tokio::net::TcpStream::connect(address).await.unwrap());
         }
         let handles: Vec<_> = tasks
             .into_iter()
-            .map(|stream| local.spawn_local(read(stream, expected, base, sent.clone())))
+            .map(|stream| {
+                local.spawn_local(read(
+                    stream,
+                    expected,
+                    base,
+                    sent.clone(),
+                    connected.clone(),
+                ))
+            })
             .collect();
         local
             .run_until(async move {
@@ -191,6 +198,7 @@ async fn read(
     expected: usize,
     base: Instant,
     sent: Arc<Vec<AtomicU64>>,
+    connected: Arc<AtomicU64>,
 ) -> (usize, Vec<u32>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     stream
@@ -201,6 +209,8 @@ async fn read(
     let mut carry = Vec::new();
     let mut lags = Vec::with_capacity(expected);
     let needle = b"\"object_id\":";
+    // Subscribed once the answer's head (and `retry:`) has come.
+    let mut subscribed = false;
     while lags.len() < expected {
         let n = match tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buffer)).await
         {
@@ -208,6 +218,10 @@ async fn read(
             _ => break,
         };
         let now = base.elapsed().as_micros() as u64;
+        if !subscribed {
+            subscribed = true;
+            connected.fetch_add(1, Ordering::Relaxed);
+        }
         carry.extend_from_slice(&buffer[..n]);
         let mut consumed = 0;
         let mut at = 0;

@@ -53,6 +53,8 @@ pub struct Application {
     live_upkeep: tokio::task::JoinHandle<()>,
     /// Occupancy's rebuild and feeding tasks, aborted with the server.
     occupancy_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// In a group: announces this gateway's live events and logs the others'.
+    live_relay: Option<[tokio::task::JoinHandle<()>; 2]>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -276,6 +278,10 @@ impl Application {
                 }) as Box<dyn feeding::TriggerSource>
             }),
         );
+        // In a group, what any gateway receives reaches every gateway's log, feed and subscribers.
+        let live_relay = backends.group.as_ref().map(|link| {
+            crate::live::relay::start(link.live_relay(), live.log().clone(), live.feed())
+        });
         Ok(Self {
             port,
             server,
@@ -286,6 +292,7 @@ impl Application {
             live,
             live_upkeep,
             occupancy_tasks,
+            live_relay,
         })
     }
 
@@ -317,6 +324,9 @@ impl Application {
         upkeep.abort();
         self.live_upkeep.abort();
         for task in self.occupancy_tasks {
+            task.abort();
+        }
+        for task in self.live_relay.into_iter().flatten() {
             task.abort();
         }
         if let Some(purges) = self.purges {

@@ -49,9 +49,8 @@ so \"Try it out\" against the demo returns data.";
     tags(
         (name = "Dictionaries", description = "Locations, channels and triggers of the account."),
         (name = "Statistic", description = "Events and their totals."),
-        (name = "Live", description = "Events the cloud delivers by webhook, kept durably and handed on as they arrive."),
+        (name = "Live", description = "Data as it happens: events the cloud delivers by webhook, kept durably and handed on as they arrive, and occupancy and zone counts from them and the mirror's sync."),
         (name = "Mirror", description = "The gateway's local copy of every event: its state, and the answers only it gives (series, exports), with no upstream call."),
-        (name = "Live", description = "Data as it happens: events as the cloud's webhooks deliver them, streamed to subscribers as they arrive, and occupancy and zone counts from them and the mirror's sync."),
     ),
 )]
 struct ApiDoc;

@@ -9,6 +9,7 @@ pub mod identity;
 pub mod intake;
 pub mod log;
 pub mod occupancy;
+pub mod relay;
 pub mod service;
 pub mod settings;
 pub mod sqlite_log;

@@ -237,7 +237,7 @@ pub fn observe_answer(
 
 /// The query with the value of every `access_token` parameter (a caller's token, sent in the query by
 /// browsers' EventSource) replaced, however its name is percent-encoded.
-pub fn redacted(query: &str) -> std::borrow::Cow<'_, str> {
+fn redacted(query: &str) -> std::borrow::Cow<'_, str> {
     if !query.contains('%') && !query.contains("access_token") {
         return std::borrow::Cow::Borrowed(query);
     }

@@ -223,6 +223,36 @@ fn the_mirrors_routes_document_their_answers_and_refusals() {
 }
 
 #[test]
+fn the_event_stream_is_documented_as_server_sent_events_under_live() {
+    let document = committed();
+    let stream = &document["paths"]["/v1/events/stream"]["get"];
+    assert_eq!(stream["tags"][0], "Live");
+    assert!(stream["responses"]["200"]["content"]["text/event-stream"]["example"].is_string());
+    for status in ["400", "401", "503"] {
+        assert_eq!(
+            stream["responses"][status]["content"]["application/json"]["example"]["code"]
+                .to_string(),
+            status
+        );
+    }
+    let names: Vec<&str> = stream["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    for name in [
+        "location_id",
+        "event_type",
+        "last_event_id",
+        "Last-Event-ID",
+        "access_token",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+}
+
+#[test]
 fn documented_parameters_are_exactly_the_validated_ones_with_their_enums() {
     let document = committed();
 

@@ -1,8 +1,7 @@
 //! What a subscriber asked for: the filters of `/v1/events/stream`, checked as the API's own parameters are
 //! (a 400 naming the parameter), and where to resume.
 
-use crate::camlytics::endpoints::{ParamKind, RouteSpec};
-use crate::camlytics::model::{EVENT_TYPES, ORIGINS};
+use crate::camlytics::endpoints::{RouteSpec, EVENTS};
 use crate::camlytics::query::{validate, BadParam};
 use crate::live::event::LiveEvent;
 
@@ -11,16 +10,11 @@ pub const ACCESS_TOKEN: &str = "access_token";
 /// The query form of the `Last-Event-ID` header.
 pub const LAST_EVENT_ID: &str = "last_event_id";
 
-/// The stream's filters; `access_token` and `last_event_id` are read apart (see [`StreamAsk::parse`]).
+/// The stream's filters: the first five of `/events` (its window, paging and order mean nothing on a
+/// stream); `access_token` and `last_event_id` are read apart (see [`StreamAsk::parse`]).
 pub const STREAM: RouteSpec = RouteSpec {
     endpoint: "/v1/events/stream",
-    params: &[
-        ("location_id", ParamKind::Int32),
-        ("channel_id", ParamKind::TextId),
-        ("trigger_id", ParamKind::TextId),
-        ("event_type", ParamKind::OneOf(EVENT_TYPES)),
-        ("origin", ParamKind::OneOf(ORIGINS)),
-    ],
+    params: EVENTS.params.split_at(5).0,
 };
 
 /// Which events a subscriber gets: every filter given must match (unlike totals, no filter overrides
@@ -149,6 +143,21 @@ mod tests {
             "location_id"
         );
         assert_eq!(StreamAsk::parse("limit=5", None).unwrap_err().name, "limit");
+    }
+
+    #[test]
+    fn the_filters_are_the_events_routes_own_filters() {
+        let names: Vec<&str> = STREAM.params.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            [
+                "location_id",
+                "channel_id",
+                "trigger_id",
+                "event_type",
+                "origin"
+            ]
+        );
     }
 
     #[test]

@@ -40,17 +40,14 @@ pub fn cut_off(reason: &str, resume_from: u64) -> Bytes {
     )
 }
 
-/// Sent when the resume point fell out of the log's retention: the events between it and `oldest` are
-/// gone, and the stream goes on from `oldest`.
-pub fn reset(asked: u64, oldest: u64) -> Bytes {
+/// Sent when the stream cannot resume right after `asked`: why, and the id it continues after instead.
+pub fn reset(reason: &str, asked: u64, continues_after: u64) -> Bytes {
     named(
         "reset",
         &serde_json::json!({
-            "reason": format!(
-                "events after {asked} are no longer held (retention); continuing from the oldest held, {oldest}"
-            ),
+            "reason": reason,
             "last_event_id": asked,
-            "oldest": oldest,
+            "continues_after": continues_after,
         }),
     )
 }

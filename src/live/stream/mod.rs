@@ -100,13 +100,24 @@ impl EventStreams {
                 last
             }
             None => last_published,
-            Some(after) => match self.log.first_seq().await? {
-                Some(oldest) if after.saturating_add(1) < oldest => {
-                    first.push(frame::reset(after, oldest));
-                    oldest - 1
+            Some(after) => {
+                let last = self.log.last_seq().await?.max(last_published);
+                match self.log.first_seq().await? {
+                    // Not an id this gateway gave (another gateway's, or made up): skipping every event up
+                    // to it would hide real ones.
+                    _ if after > last => {
+                        let reason = format!("{after} is not an id this gateway's stream has sent (its last is {last}); continuing with new events");
+                        first.push(frame::reset(&reason, after, last));
+                        last
+                    }
+                    Some(oldest) if after.saturating_add(1) < oldest => {
+                        let reason = format!("the events after {after} are no longer held (retention); continuing from the oldest held, {oldest}");
+                        first.push(frame::reset(&reason, after, oldest - 1));
+                        oldest - 1
+                    }
+                    _ => after,
                 }
-                _ => after,
-            },
+            }
         };
         let subscription = Subscription::new(Parts {
             log: self.log.clone(),

@@ -131,7 +131,7 @@ impl Subscription {
         }
         let mut out = Vec::new();
         for logged in &page {
-            self.take(logged, &mut out);
+            self.take(logged, &mut out, false);
         }
         self.chunk(out)
     }
@@ -150,7 +150,7 @@ impl Subscription {
                 self.phase = Phase::Live {
                     after_replay: false,
                 };
-                self.take(&logged, &mut out);
+                self.take(&logged, &mut out, true);
             }
             Some(Err(RecvError::Lagged(_))) => return self.lagged(after_replay),
             // Shutting down, or the feed is gone.
@@ -161,7 +161,7 @@ impl Subscription {
         }
         for _ in 1..BATCH {
             match self.parts.receiver.try_recv() {
-                Ok(logged) => self.take(&logged, &mut out),
+                Ok(logged) => self.take(&logged, &mut out, true),
                 Err(TryRecvError::Lagged(_)) => {
                     if let Some(last) = self.lagged(false) {
                         self.pending.push_back(last);
@@ -198,8 +198,9 @@ impl Subscription {
         frame::cut_off(reason, self.parts.done)
     }
 
-    /// Adds `logged` to `out` unless the subscriber has it or filters it out.
-    fn take(&mut self, logged: &Logged, out: &mut Vec<u8>) {
+    /// Adds `logged` to `out` unless the subscriber has it or filters it out; the lag is recorded for `live`
+    /// events only (one replayed from the log is as old as the subscriber's absence).
+    fn take(&mut self, logged: &Logged, out: &mut Vec<u8>, live: bool) {
         if logged.seq <= self.parts.done {
             return;
         }
@@ -209,6 +210,9 @@ impl Subscription {
         }
         frame::push_event(out, logged.seq, &logged.event.raw);
         self.sent.increment(1);
+        if !live {
+            return;
+        }
         let now = chrono::Utc::now().timestamp_micros();
         self.lag
             .record((now - logged.received_micros).max(0) as f64 / 1e6);

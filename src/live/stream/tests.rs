@@ -168,6 +168,19 @@ async fn a_resume_point_out_of_retention_is_told_then_continues_from_the_oldest(
 }
 
 #[tokio::test]
+async fn a_resume_point_this_gateway_never_sent_is_told_and_hides_no_new_event() {
+    let log = Arc::new(MemoryLog::default());
+    let feed = LiveFeed::new(64);
+    receive(&log, &feed, 0, 10, 1).await;
+    let streams = EventStreams::new(log.clone(), feed.clone(), 10);
+    let stream = streams.subscribe(ask("", Some("500"))).await.unwrap();
+    receive(&log, &feed, 10, 3, 1).await;
+    let (ids, named) = read(&collect(stream, 3).await);
+    assert_eq!(named, vec!["reset"]);
+    assert_eq!(ids, vec![11, 12, 13]);
+}
+
+#[tokio::test]
 async fn a_subscriber_that_falls_behind_the_ring_is_cut_off_with_where_to_resume() {
     let log = Arc::new(MemoryLog::default());
     let feed = LiveFeed::new(16);

@@ -6,7 +6,10 @@ mod intake;
 mod occupancy;
 mod occupancy_app;
 mod occupancy_stream;
+mod relay;
 mod simulated;
+mod sse;
+mod stream;
 
 use std::path::Path;
 
