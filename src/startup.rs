@@ -15,7 +15,11 @@ use crate::docs;
 use crate::front_door::FrontDoor;
 use crate::group::backends::{GroupBackends, GroupLink};
 use crate::group::settings::GroupSettings;
+use crate::live::occupancy::feeding::{self, Sources};
+use crate::live::occupancy::names::CachedTriggers;
+use crate::live::occupancy::service::OccupancyService;
 use crate::live::service::LiveService;
+use crate::live::stream::EventStreams;
 use crate::mirror::handle::Mirror;
 use crate::mirror::route::MirrorStatus;
 use crate::mirror::service::{MirrorService, RunningMirror};
@@ -47,6 +51,10 @@ pub struct Application {
     live: Arc<LiveService>,
     /// Drops intake log events past the retention.
     live_upkeep: tokio::task::JoinHandle<()>,
+    /// Occupancy's rebuild and feeding tasks, aborted with the server.
+    occupancy_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// In a group: announces this gateway's live events and logs the others'.
+    live_relay: Option<[tokio::task::JoinHandle<()>; 2]>,
 }
 
 /// Makes sure rustls has a crypto provider before any TLS connection (awc would panic without one).
@@ -184,6 +192,15 @@ impl Application {
             &settings.upstream.state_dir,
         ));
         let live_data = web::Data::from(live.clone());
+        let occupancy = OccupancyService::new(&settings.live.occupancy);
+        let occupancy_data = web::Data::from(occupancy.clone());
+        let streams = web::Data::new(EventStreams::new(
+            live.log().clone(),
+            live.feed().clone(),
+            settings.live.stream_max_subscribers as usize,
+        ));
+        let closing = streams.clone();
+        let closing_occupancy = occupancy.clone();
         let server = HttpServer::new(move || {
             let app = App::new()
                 .wrap(callers::GateLayer::new(gate_layer.clone()))
@@ -194,13 +211,16 @@ impl Application {
                 .app_data(web::Data::new(UpstreamClient::new(shared.clone())))
                 .app_data(shared_cache.clone())
                 .app_data(mirror_status.clone())
-                .app_data(live_data.clone());
+                .app_data(live_data.clone())
+                .app_data(occupancy_data.clone())
+                .app_data(streams.clone());
             let app = match &mirror_data {
                 Some(mirror) => app.app_data(mirror.clone()),
                 None => app,
             };
             let app = app
                 .configure(api::configure)
+                .configure(api::live_page::configure)
                 .configure(docs::configure(document.clone()))
                 .default_service(web::to(api::not_found));
             // Repeated request targets are answered at the door, ahead of the App.
@@ -213,9 +233,18 @@ impl Application {
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECS)
         // SIGINT too must let requests in flight finish; actix alone would cut them off.
-        .shutdown_signal(ops::shutdown::signal())
+        .shutdown_signal(async move {
+            ops::shutdown::signal().await;
+            // Open streams never end on their own and would hold the graceful stop until its timeout.
+            closing.close();
+            closing_occupancy.close();
+        })
         .client_request_timeout(limits.client_timeout)
         .client_disconnect_timeout(CLIENT_DISCONNECT_SECS)
+        // A client that closes its side is gone: without this, an event stream it left would hold its
+        // subscriber place until a heartbeat write failed (two heartbeats, 30 s). HTTP clients do not
+        // half-close a connection while they wait for an answer.
+        .h1_allow_half_closed(false)
         .keep_alive(limits.keep_alive)
         .listen(listener)
         .map_err(|e| format!("cannot listen: {e}"))?
@@ -235,6 +264,24 @@ impl Application {
             )
         });
         let live_upkeep = live.start_upkeep();
+        let occupancy_tasks = feeding::start(
+            occupancy,
+            Sources {
+                log: Some(live.log().clone()),
+                feed: Some(live.feed().clone()),
+                mirror: mirror_handle.clone(),
+            },
+            settings.cache.warm_dimensions.then(|| {
+                Box::new(CachedTriggers {
+                    cache: cache.clone(),
+                    upstream: web::Data::new(UpstreamClient::new(upstream.clone())),
+                }) as Box<dyn feeding::TriggerSource>
+            }),
+        );
+        // In a group, what any gateway receives reaches every gateway's log, feed and subscribers.
+        let live_relay = backends.group.as_ref().map(|link| {
+            crate::live::relay::start(link.live_relay(), live.log().clone(), live.feed())
+        });
         Ok(Self {
             port,
             server,
@@ -244,6 +291,8 @@ impl Application {
             mirror_runner,
             live,
             live_upkeep,
+            occupancy_tasks,
+            live_relay,
         })
     }
 
@@ -274,6 +323,12 @@ impl Application {
         let served = self.server.await;
         upkeep.abort();
         self.live_upkeep.abort();
+        for task in self.occupancy_tasks {
+            task.abort();
+        }
+        for task in self.live_relay.into_iter().flatten() {
+            task.abort();
+        }
         if let Some(purges) = self.purges {
             purges.abort();
         }

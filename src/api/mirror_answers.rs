@@ -11,9 +11,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::mirror_access::{mirror_of, note_fault, note_recovered};
 use crate::cache::asked::Asked;
 use crate::cache::body::CachedBody;
-use crate::cache::policy::plan;
 use crate::cache::respond::{prepare, respond};
 use crate::cache::status::Served;
+use crate::cache::whole_list::whole_list;
 use crate::cache::ResponseCache;
 use crate::callers::Caller;
 use crate::camlytics::endpoints::RouteSpec;
@@ -134,19 +134,18 @@ async fn totals_body(
         .and_then(|list| render(&counts, &list).ok()))
 }
 
-/// A whole dimension list (`/triggers` or `/channels`) the way the gateway serves it: from the cache, which
-/// holds it most of the time (fetched at start and refreshed ahead), else fetched once for every caller.
+/// A whole dimension list (`/triggers` or `/channels`), through the cache (see [`whole_list`]).
 async fn list(request: &HttpRequest, endpoint: &'static str) -> Option<web::Bytes> {
     let cache = request.app_data::<web::Data<ResponseCache>>()?;
     let upstream = request.app_data::<web::Data<UpstreamClient>>()?;
-    let plan = plan(endpoint, &Vec::new(), cache.settings(), chrono::Utc::now)?;
     let cache: &Arc<ResponseCache> = cache;
-    let lookup = cache
-        .get(&plan, false, upstream, || {
-            Caller::of(request).name.to_string()
-        })
-        .await
-        .map_err(|e| log::debug!("mirror: no {endpoint} list for totals: {e}"))
-        .ok()?;
-    Some(lookup.entry.body.bytes().clone())
+    whole_list(
+        cache,
+        upstream,
+        || Caller::of(request).name.to_string(),
+        endpoint,
+    )
+    .await
+    .map_err(|e| log::debug!("mirror: no {endpoint} list for totals: {e}"))
+    .ok()
 }

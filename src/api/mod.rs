@@ -6,10 +6,14 @@ pub mod channels;
 pub mod events;
 pub mod export;
 pub mod forward;
+pub mod live_page;
 pub mod locations;
 pub mod mirror_access;
 pub mod mirror_answers;
+pub mod occupancy;
+pub mod occupancy_stream;
 pub mod series;
+pub mod stream;
 pub mod totals;
 pub mod triggers;
 pub mod webhooks;
@@ -42,6 +46,9 @@ pub fn routes(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
     );
     config.service(series::series);
     config.service(export::export);
+    config.service(occupancy::occupancy);
+    config.service(occupancy::occupancy_stream);
+    config.service(stream::event_stream);
     config.service(admin::purge_cache);
     config.service(crate::mirror::route::mirror_status);
     config.service(webhooks::intake);
@@ -74,7 +81,11 @@ pub async fn not_found(
         | "/v1/mirror"
         | "/v1/series"
         | "/v1/export"
-        | "/v1/webhooks/rejected" => Some("GET"),
+        | "/v1/events/stream"
+        | "/v1/occupancy"
+        | "/v1/occupancy/stream"
+        | "/v1/webhooks/rejected"
+        | "/live" => Some("GET"),
         // Any token: a POST there is the intake's 404 (unknown token), another method is told POST.
         path if path.starts_with("/webhooks/camlytics/") && request.method() != "POST" => {
             Some("POST")

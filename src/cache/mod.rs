@@ -18,6 +18,7 @@ pub mod respond;
 pub mod second_level;
 pub mod settings;
 pub mod status;
+pub mod whole_list;
 
 use std::cell::Cell;
 use std::sync::Arc;

@@ -27,7 +27,13 @@ pub const OPEN_PATHS: &[&str] = &[
     "/metrics",
     "/openapi.json",
     "/swagger-ui",
+    // The live page and its files; the data it reads is behind the gate.
+    "/live",
 ];
+
+/// Paths where a token may also come as the `access_token` query parameter: Server-Sent Events streams,
+/// which browsers open with `EventSource`, which cannot send an `Authorization` header.
+pub const QUERY_TOKEN_PATHS: &[&str] = &["/v1/events/stream", "/v1/occupancy/stream"];
 
 /// Paths only admin callers may use.
 pub const ADMIN_PREFIX: &str = "/admin";
@@ -171,8 +177,9 @@ impl Gate {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        let refusal = match presented {
+            .map(|(_, token)| std::borrow::Cow::Borrowed(token.trim()))
+            .or_else(|| query_token(request));
+        let refusal = match presented.as_deref() {
             Some(token) => match tokens.read().unwrap_or_else(|e| e.into_inner()).find(token) {
                 Some(entry) => {
                     return Ok(Caller {
@@ -320,6 +327,16 @@ fn own_paces(tokens: &Tokens, default: CallerQuota) -> Vec<(Arc<str>, CallerQuot
             (entry.name.clone(), quota)
         })
         .collect()
+}
+
+/// The `access_token` query parameter, on the paths that take one.
+fn query_token(request: &impl Incoming) -> Option<std::borrow::Cow<'_, str>> {
+    if !QUERY_TOKEN_PATHS.contains(&request.path()) {
+        return None;
+    }
+    form_urlencoded::parse(request.query().as_bytes())
+        .find(|(name, _)| name == "access_token")
+        .map(|(_, token)| token)
 }
 
 fn record_rejection(caller: &str, reason: &'static str) {

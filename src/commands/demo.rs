@@ -6,6 +6,8 @@ use crate::callers::settings::CallerQuota;
 use crate::callers::CallersSettings;
 use crate::cli::DemoArgs;
 use crate::commands::simulate::{history_in_range, simulator_rps_in_range};
+use crate::live::occupancy::settings::OccupancySettings;
+use crate::live::occupancy::zones::LocationZones;
 use crate::live::settings::{LiveSettings, WebhookTokens};
 use crate::mirror::settings::{MirrorSettings, Since};
 use crate::secret::Secret;
@@ -58,6 +60,11 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         // The simulated cloud delivers its live events to the intake, under a token made for this run.
         live: LiveSettings {
             webhook_tokens: Some(WebhookTokens::parse(&format!("demo:{webhook_token}"))?),
+            // The simulated locations are in New York: their day, and occupancy's reset, is New York's.
+            occupancy: OccupancySettings {
+                zones: LocationZones::parse(Some("America/New_York"), None)?,
+                ..OccupancySettings::default()
+            },
             ..LiveSettings::default()
         },
     };
@@ -94,6 +101,11 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     );
     println!(
         "  a series:        curl 'http://{}:{}/v1/series?bucket=1h&group_by=trigger&since=2025-12-20T00:00:00Z&until=2025-12-21T00:00:00Z'",
+        args.listen.ip(),
+        app.port()
+    );
+    println!(
+        "  watch it live:   http://{}:{}/live   (occupancy, queues, the event feed)",
         args.listen.ip(),
         app.port()
     );

@@ -5,6 +5,7 @@ pub mod mirror_schemas;
 pub mod params;
 pub mod responses;
 pub mod schemas;
+pub mod stream_routes;
 
 use actix_web::http::header;
 use actix_web::{web, App, HttpResponse};
@@ -48,7 +49,7 @@ so \"Try it out\" against the demo returns data.";
     tags(
         (name = "Dictionaries", description = "Locations, channels and triggers of the account."),
         (name = "Statistic", description = "Events and their totals."),
-        (name = "Live", description = "Events the cloud delivers by webhook, kept durably and handed on as they arrive."),
+        (name = "Live", description = "Data as it happens: events the cloud delivers by webhook, kept durably and handed on as they arrive, and occupancy and zone counts from them and the mirror's sync."),
         (name = "Mirror", description = "The gateway's local copy of every event: its state, and the answers only it gives (series, exports), with no upstream call."),
     ),
 )]

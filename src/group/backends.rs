@@ -66,6 +66,14 @@ impl GroupLink {
         ))
     }
 
+    /// Carries live events between the group's gateways.
+    pub fn live_relay(&self) -> Arc<dyn crate::live::relay::LiveRelay> {
+        Arc::new(super::live_relay::RedisLiveRelay::new(
+            self.connection.clone(),
+            &self.keys,
+        ))
+    }
+
     /// Applies purges announced by any gateway of the group to `cache`'s first level, until aborted.
     pub fn listen_for_purges(&self, cache: Arc<ResponseCache>) -> tokio::task::JoinHandle<()> {
         spawn_purge_listener(cache, self.connection.clone(), self.keys.clone())

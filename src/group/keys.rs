@@ -58,6 +58,11 @@ impl GroupKeys {
         format!("{}:cache:{}*", self.base, escape_glob(prefix))
     }
 
+    /// The channel on which the live events each gateway received are announced to the others.
+    pub fn live(&self) -> String {
+        format!("{}:live", self.base)
+    }
+
     /// The channel on which purges are announced to the group's other gateways.
     pub fn purges(&self) -> String {
         format!("{}:purges", self.base)

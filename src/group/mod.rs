@@ -15,6 +15,7 @@ mod lane_scripts;
 mod lane_ticket;
 pub mod lane_turn;
 pub mod lease;
+pub mod live_relay;
 pub mod nonce;
 mod nonce_scripts;
 pub mod quota;

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::occupancy::settings::{OccupancyArgs, OccupancySettings};
 use crate::callers::tokens::{TokenEntry, Tokens};
 use crate::secret::Secret;
 use crate::settings_values::{
@@ -35,6 +36,10 @@ pub struct LiveArgs {
     /// How long the intake log keeps events, for streams resuming with Last-Event-ID (e.g. 7d).
     #[arg(long, env = "GATEWAY_LIVE_RETENTION", default_value = "7d", value_parser = parse_duration)]
     pub live_retention: Duration,
+
+    /// Occupancy: which triggers count in and out, and where each location's day begins.
+    #[command(flatten)]
+    pub occupancy: OccupancyArgs,
 }
 
 /// The webhook tokens: names and SHA-256 digests only; `Debug` shows the names.
@@ -89,6 +94,8 @@ pub struct LiveSettings {
     pub stream_max_subscribers: u32,
     /// How long the intake log keeps events.
     pub retention: Duration,
+    /// Occupancy's rules and time zones.
+    pub occupancy: OccupancySettings,
 }
 
 impl Default for LiveSettings {
@@ -98,6 +105,7 @@ impl Default for LiveSettings {
             webhook_max_bytes: 1 << 20,
             stream_max_subscribers: 1000,
             retention: Duration::from_secs(7 * 86_400),
+            occupancy: OccupancySettings::default(),
         }
     }
 }
@@ -137,6 +145,7 @@ impl LiveArgs {
                 self.live_retention,
                 Zero::Refused,
             )?,
+            occupancy: self.occupancy.validate()?,
         })
     }
 }

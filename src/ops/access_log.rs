@@ -36,6 +36,7 @@ pub const ROUTES: &[&str] = &[
     "/service/api/v1/totals/types",
     "/v1/series",
     "/v1/export",
+    "/v1/events/stream",
     "/admin/cache",
     "/webhooks/camlytics/{token}",
     "/v1/webhooks/rejected",
@@ -60,18 +61,8 @@ pub fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
 /// `query` as logged: the value of every `access_token` parameter (the stream's, for browsers) replaced by
 /// `[REDACTED]`.
 pub fn shown_query(query: &str) -> std::borrow::Cow<'_, str> {
-    if !query.contains("access_token") {
-        return query.into();
-    }
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some(("access_token", _)) => "access_token=[REDACTED]",
-            _ => pair,
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-        .into()
+    // One redaction for both merged branches: the stream's also catches a percent-encoded name.
+    redacted(query)
 }
 
 /// Labels beyond [`ROUTES`]: the Swagger UI's files, and everything else.
@@ -244,6 +235,30 @@ pub fn observe_answer(
     line.write(caller);
 }
 
+/// The query with the value of every `access_token` parameter (a caller's token, sent in the query by
+/// browsers' EventSource) replaced, however its name is percent-encoded.
+fn redacted(query: &str) -> std::borrow::Cow<'_, str> {
+    if !query.contains('%') && !query.contains("access_token") {
+        return std::borrow::Cow::Borrowed(query);
+    }
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let name = form_urlencoded::parse(pair.as_bytes())
+                .next()
+                .map(|(n, _)| n);
+            match name {
+                Some(name) if name == "access_token" => {
+                    let raw_name = pair.split_once('=').map_or(pair, |(n, _)| n);
+                    format!("{raw_name}=[REDACTED]")
+                }
+                _ => pair.to_string(),
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(pairs.join("&"))
+}
+
 /// What one access line says.
 struct AccessLine<'a> {
     method: &'a str,
@@ -336,5 +351,17 @@ mod tests {
             shown_query("channel_id=a&access_token=tok-9&x=1"),
             "channel_id=a&access_token=[REDACTED]&x=1"
         );
+    }
+
+    #[test]
+    fn a_token_in_the_query_is_redacted_however_it_is_spelled() {
+        assert_eq!(redacted("location_id=1"), "location_id=1");
+        assert_eq!(
+            redacted("access_token=t0k3n&origin=Vehicle"),
+            "access_token=[REDACTED]&origin=Vehicle"
+        );
+        let sly = redacted("%61ccess_token=t0k3n&channel_id=a%20b");
+        assert!(!sly.contains("t0k3n"), "{sly}");
+        assert!(sly.contains("channel_id=a%20b"), "{sly}");
     }
 }

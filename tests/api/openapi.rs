@@ -157,6 +157,9 @@ fn every_route_documents_its_answer_and_every_error_status() {
                 "/v1/mirror",
                 "/v1/series",
                 "/v1/export",
+                "/v1/events/stream",
+                "/v1/occupancy",
+                "/v1/occupancy/stream",
                 "/v1/webhooks/rejected",
                 "/webhooks/camlytics/{token}",
             ]
@@ -225,6 +228,36 @@ fn the_mirrors_routes_document_their_answers_and_refusals() {
                 .unwrap()
                 .contains("Not given: where the mirror"));
         }
+    }
+}
+
+#[test]
+fn the_event_stream_is_documented_as_server_sent_events_under_live() {
+    let document = committed();
+    let stream = &document["paths"]["/v1/events/stream"]["get"];
+    assert_eq!(stream["tags"][0], "Live");
+    assert!(stream["responses"]["200"]["content"]["text/event-stream"]["example"].is_string());
+    for status in ["400", "401", "503"] {
+        assert_eq!(
+            stream["responses"][status]["content"]["application/json"]["example"]["code"]
+                .to_string(),
+            status
+        );
+    }
+    let names: Vec<&str> = stream["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    for name in [
+        "location_id",
+        "event_type",
+        "last_event_id",
+        "Last-Event-ID",
+        "access_token",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
     }
 }
 

@@ -73,6 +73,31 @@ fn id_text(raw: Option<&RawValue>) -> Option<String> {
         .or_else(|| Some(raw.to_owned()))
 }
 
+/// One trigger of the `/triggers` list: its id, name and location, as the events carry them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerInfo {
+    /// The trigger's id, as events carry it.
+    pub id: String,
+    /// Its name ("" when the list gives none).
+    pub name: String,
+    /// The location its channel belongs to, when given.
+    pub location_id: Option<i64>,
+}
+
+/// The triggers of a `/triggers` answer, in its order (occupancy matches its rules on their names).
+pub fn triggers_of(list: &[u8]) -> Result<Vec<TriggerInfo>, String> {
+    Ok(items(list)?
+        .iter()
+        .filter_map(|item| {
+            Some(TriggerInfo {
+                id: id_text(item.id)?,
+                name: id_text(item.name).unwrap_or_default(),
+                location_id: id_text(item.location_id).and_then(|l| l.parse().ok()),
+            })
+        })
+        .collect())
+}
+
 /// The `/totals/triggers` answer: one row per trigger of `triggers` (the `/triggers` answer) with events,
 /// `{"trigger_id","trigger_name","location_id","channel_id","count"}` in the list's order.
 pub fn by_trigger_body(counts: &[GroupCount], triggers: &[u8]) -> Result<Vec<u8>, String> {

@@ -7,7 +7,7 @@ mod holder_killed;
 mod lane;
 mod lease;
 mod load;
-mod members;
+pub mod members;
 mod nonce;
 mod purges;
 mod quota;

@@ -1,8 +1,15 @@
-//! The live side: the webhook intake (exactly once, durable, bad input, the quarantine, no token in logs).
+//! The live side: the webhook intake (exactly once, durable, bad input, the quarantine, no token in logs),
+//! and occupancy and queue counts from the intake log and the mirror.
 
 mod durable;
 mod intake;
+mod occupancy;
+mod occupancy_app;
+mod occupancy_stream;
+mod relay;
 mod simulated;
+mod sse;
+mod stream;
 
 use std::path::Path;
 

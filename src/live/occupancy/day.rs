@@ -1,0 +1,268 @@
+//! One location's day: the events that move its counts since the last reset, each identity once, folded
+//! in `event_time` order. Occupancy is entries minus exits, never below zero, the floor applied event by
+//! event; a zone's count is joins minus leaves on that zone, floored the same way. An event in order is
+//! applied to the counts as it comes; one earlier than the last applied (late, or out of order) makes the
+//! day be folded again from its events, so the answer never depends on the order of arrival.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::rules::{Direction, OccupancyRules};
+use crate::live::event::LiveEvent;
+
+/// What an event does to the counts, as far as it can be told without the trigger's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Crossed,
+    Join,
+    Leave,
+}
+
+/// Trigger ids to names, from the `/triggers` list.
+pub type TriggerNames = HashMap<String, String>;
+
+/// The counts of one location's day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// People inside now.
+    pub occupancy: u64,
+    /// Crossings counted in.
+    pub entries: u64,
+    /// Crossings counted out.
+    pub exits: u64,
+    /// Per zone (trigger id): objects inside now.
+    pub zones: BTreeMap<String, u64>,
+    /// Events that moved a count.
+    pub events: u64,
+    /// The newest `event_time` applied, in UTC microseconds.
+    pub last_event_micros: Option<i64>,
+    /// Entries in each hour since the reset (index 0 is the hour from the reset on).
+    pub entries_per_hour: Vec<u64>,
+}
+
+/// One location's day since its reset.
+#[derive(Debug, Clone)]
+pub struct LocationDay {
+    /// The reset that began it, UTC microseconds.
+    pub since: i64,
+    /// The next reset, UTC microseconds.
+    pub until: i64,
+    seen: HashSet<String>,
+    events: BTreeMap<(i64, String), (Kind, String)>,
+    counts: Counts,
+}
+
+impl LocationDay {
+    /// An empty day over `since..until`.
+    pub fn new(since: i64, until: i64) -> Self {
+        Self {
+            since,
+            until,
+            seen: HashSet::new(),
+            events: BTreeMap::new(),
+            counts: Counts::default(),
+        }
+    }
+
+    /// The counts now.
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// Takes `event` into the day; true when a count changed. An identity seen already, an event outside
+    /// the day, or one no count looks at changes nothing.
+    pub fn add(&mut self, event: &LiveEvent, rules: &OccupancyRules, names: &TriggerNames) -> bool {
+        let kind = match event.event_type.as_str() {
+            "TripwireCrossed" => Kind::Crossed,
+            "RegionJoin" => Kind::Join,
+            "RegionLeave" => Kind::Leave,
+            _ => return false,
+        };
+        let time = event.event_time_micros;
+        if time < self.since || time >= self.until || !self.seen.insert(event.identity.clone()) {
+            return false;
+        }
+        let key = (time, event.identity.clone());
+        let in_order = self
+            .events
+            .keys()
+            .next_back()
+            .is_none_or(|last| key > *last);
+        self.events.insert(key, (kind, event.trigger_id.clone()));
+        if in_order {
+            let before = self.counts.clone();
+            apply(
+                &mut self.counts,
+                (self.since, time),
+                kind,
+                &event.trigger_id,
+                rules,
+                names,
+            );
+            self.counts != before
+        } else {
+            self.refold(rules, names)
+        }
+    }
+
+    /// Folds the day again from its events (after a late event, or when trigger names changed); true when
+    /// a count changed.
+    pub fn refold(&mut self, rules: &OccupancyRules, names: &TriggerNames) -> bool {
+        let mut counts = Counts::default();
+        for ((time, _), (kind, trigger)) in &self.events {
+            apply(
+                &mut counts,
+                (self.since, *time),
+                *kind,
+                trigger,
+                rules,
+                names,
+            );
+        }
+        let changed = counts != self.counts;
+        self.counts = counts;
+        changed
+    }
+}
+
+/// An hour, in microseconds.
+const HOUR: i64 = 3_600_000_000;
+
+/// Applies one event at `(since, time)`: the day's reset and the event's instant.
+fn apply(
+    counts: &mut Counts,
+    (since, time): (i64, i64),
+    kind: Kind,
+    trigger: &str,
+    rules: &OccupancyRules,
+    names: &TriggerNames,
+) {
+    match kind {
+        Kind::Crossed => match rules.direction(trigger, names.get(trigger).map(String::as_str)) {
+            Some(Direction::In) => {
+                counts.entries += 1;
+                counts.occupancy += 1;
+                let hour = usize::try_from((time - since) / HOUR).unwrap_or(0);
+                if counts.entries_per_hour.len() <= hour {
+                    counts.entries_per_hour.resize(hour + 1, 0);
+                }
+                counts.entries_per_hour[hour] += 1;
+            }
+            Some(Direction::Out) => {
+                counts.exits += 1;
+                counts.occupancy = counts.occupancy.saturating_sub(1);
+            }
+            None => return,
+        },
+        Kind::Join => *counts.zones.entry(trigger.to_owned()).or_default() += 1,
+        Kind::Leave => {
+            let zone = counts.zones.entry(trigger.to_owned()).or_default();
+            *zone = zone.saturating_sub(1);
+        }
+    }
+    counts.events += 1;
+    counts.last_event_micros = Some(counts.last_event_micros.map_or(time, |t| t.max(time)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::identity::identity;
+
+    pub(crate) fn event(trigger: &str, event_type: &str, time: i64, object: i64) -> LiveEvent {
+        let mut event = LiveEvent {
+            id: None,
+            location_id: 1,
+            channel_id: "c".into(),
+            trigger_id: trigger.into(),
+            event_type: event_type.into(),
+            origin: "Pedestrian".into(),
+            object_id: Some(object),
+            event_time_micros: time,
+            identity: String::new(),
+            raw: "{}".into(),
+        };
+        event.identity = identity(&event);
+        event
+    }
+
+    fn names() -> TriggerNames {
+        [("in", "Enter"), ("out", "exit"), ("q", "Queue")]
+            .into_iter()
+            .map(|(i, n)| (i.to_owned(), n.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn exits_before_any_entry_do_not_take_occupancy_below_zero() {
+        let (rules, names) = (OccupancyRules::default(), names());
+        let mut day = LocationDay::new(0, 1_000_000_000);
+        for (i, trigger) in ["out", "out", "in", "in", "out"].iter().enumerate() {
+            day.add(
+                &event(trigger, "TripwireCrossed", i as i64 * 1000, i as i64),
+                &rules,
+                &names,
+            );
+        }
+        // Floor event by event: 0, 0, 1, 2, 1 (not 3 - 3 = 0).
+        assert_eq!(day.counts().occupancy, 1);
+        assert_eq!((day.counts().entries, day.counts().exits), (2, 3));
+    }
+
+    #[test]
+    fn a_late_event_gives_the_count_of_the_events_in_their_order() {
+        let (rules, names) = (OccupancyRules::default(), names());
+        let mut day = LocationDay::new(0, 1_000_000_000);
+        day.add(&event("in", "TripwireCrossed", 2000, 1), &rules, &names);
+        day.add(&event("out", "TripwireCrossed", 3000, 1), &rules, &names);
+        assert_eq!(day.counts().occupancy, 0);
+        // An exit before the entry: floored at that point, so the day ends with the one entry's person gone.
+        day.add(&event("out", "TripwireCrossed", 1000, 2), &rules, &names);
+        assert_eq!(day.counts().occupancy, 0);
+        // An entry before everything: 1, 0, 1, 0.
+        day.add(&event("in", "TripwireCrossed", 500, 3), &rules, &names);
+        assert_eq!(day.counts().occupancy, 0);
+        assert_eq!(day.counts().events, 4);
+    }
+
+    #[test]
+    fn the_same_identity_twice_counts_once_and_events_outside_the_day_not_at_all() {
+        let (rules, names) = (OccupancyRules::default(), names());
+        let mut day = LocationDay::new(1000, 5000);
+        assert!(day.add(&event("in", "TripwireCrossed", 2000, 1), &rules, &names));
+        assert!(!day.add(&event("in", "TripwireCrossed", 2000, 1), &rules, &names));
+        assert!(!day.add(&event("in", "TripwireCrossed", 999, 2), &rules, &names));
+        assert!(!day.add(&event("in", "TripwireCrossed", 5000, 3), &rules, &names));
+        assert_eq!(day.counts().occupancy, 1);
+    }
+
+    #[test]
+    fn zone_counts_are_joins_minus_leaves_floored_at_zero() {
+        let (rules, names) = (OccupancyRules::default(), names());
+        let mut day = LocationDay::new(0, 1_000_000_000);
+        let steps = [
+            ("RegionLeave", 1),
+            ("RegionJoin", 2),
+            ("RegionJoin", 3),
+            ("RegionLeave", 2),
+        ];
+        for (i, (kind, object)) in steps.iter().enumerate() {
+            day.add(&event("q", kind, i as i64 * 1000, *object), &rules, &names);
+        }
+        assert_eq!(day.counts().zones.get("q"), Some(&1));
+        assert_eq!(day.counts().occupancy, 0);
+    }
+
+    #[test]
+    fn names_learnt_later_refold_the_day() {
+        let rules = OccupancyRules::default();
+        let mut day = LocationDay::new(0, 1_000_000_000);
+        day.add(
+            &event("in", "TripwireCrossed", 1000, 1),
+            &rules,
+            &TriggerNames::new(),
+        );
+        assert_eq!(day.counts().occupancy, 0);
+        assert!(day.refold(&rules, &names()));
+        assert_eq!(day.counts().occupancy, 1);
+    }
+}

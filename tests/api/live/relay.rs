@@ -1,0 +1,97 @@
+//! In a group on one Redis, an event received by any gateway reaches the subscribers of every gateway, once.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+
+use super::sse::{client, event, object_of, post_batch, subscribe, Subscriber, WEBHOOK_TOKEN};
+use crate::group::members::{start_cloud, Member};
+use crate::group::redis_server::TestRedis;
+
+fn origin(member: &Member) -> String {
+    member
+        .api()
+        .trim_end_matches(camlytics_gateway::camlytics::BASE_PATH)
+        .to_string()
+}
+
+/// Posts probe events to `from` until `listener` sees one: the relay between them is up.
+async fn until_relayed(from: &str, listener: &mut Subscriber) -> HashSet<usize> {
+    let client = client();
+    let mut probes = HashSet::new();
+    for probe in 1_000_000..1_000_100 {
+        assert_eq!(
+            post_batch(&client, from, &[event(probe, 1)]).await,
+            StatusCode::OK
+        );
+        probes.insert(probe);
+        if !listener
+            .events(1, Duration::from_millis(300))
+            .await
+            .is_empty()
+        {
+            return probes;
+        }
+    }
+    panic!("no event was relayed between the gateways");
+}
+
+#[actix_web::test]
+async fn an_event_received_by_one_gateway_of_a_group_reaches_the_subscribers_of_every_gateway_once()
+{
+    let redis = TestRedis::start();
+    let (_cloud, cloud_url) = start_cloud(0.0, Duration::ZERO);
+    let hooks = format!("portal:{WEBHOOK_TOKEN}");
+    let env = [
+        ("GATEWAY_WEBHOOK_TOKENS", hooks.as_str()),
+        ("RUST_LOG", "info"),
+    ];
+    let a = Member::start(&cloud_url, &redis.url(), &env);
+    let b = Member::start(&cloud_url, &redis.url(), &env);
+    let (a, b) = (origin(&a), origin(&b));
+    let mut at_b = subscribe(&b, "", &[]).await.unwrap();
+    let mut at_a = subscribe(&a, "", &[]).await.unwrap();
+    let mut probes = until_relayed(&a, &mut at_b).await;
+    probes.extend(until_relayed(&b, &mut at_a).await);
+
+    let client = client();
+    for chunk in (0..1000).collect::<Vec<usize>>().chunks(100) {
+        let events: Vec<String> = chunk.iter().map(|&n| event(n, 2)).collect();
+        let (to, again) = if chunk[0] % 200 == 0 {
+            (&a, &b)
+        } else {
+            (&b, &a)
+        };
+        assert_eq!(post_batch(&client, to, &events).await, StatusCode::OK);
+        // The cloud may deliver to both: the same events through the other gateway change nothing.
+        assert_eq!(
+            post_batch(&client, again, &events[..10]).await,
+            StatusCode::OK
+        );
+    }
+    for subscriber in [&mut at_a, &mut at_b] {
+        let real = |frames: &[super::sse::Frame]| {
+            frames
+                .iter()
+                .filter(|f| !probes.contains(&object_of(&f.data)))
+                .count()
+        };
+        let mut frames = subscriber
+            .read_until(Duration::from_secs(30), |frames| real(frames) >= 1000)
+            .await;
+        frames.extend(subscriber.events(1, Duration::from_millis(500)).await);
+        let objects: Vec<usize> = frames
+            .iter()
+            .map(|f| object_of(&f.data))
+            .filter(|n| !probes.contains(n))
+            .collect();
+        let distinct: HashSet<usize> = objects.iter().copied().collect();
+        assert_eq!(objects.len(), distinct.len(), "an event came twice");
+        assert_eq!(
+            distinct,
+            (0..1000).collect(),
+            "every event, from either gateway"
+        );
+    }
+}
