@@ -191,7 +191,8 @@ impl Subscription {
     fn cut_off(&mut self, reason: &str) -> Bytes {
         self.phase = Phase::Ended;
         self.cutoffs.increment(1);
-        log::info!(
+        // Counted in gateway_stream_cutoffs_total; a line each would flood the log when many fall behind at once.
+        log::debug!(
             "live stream: a subscriber was cut off after seq {}: {reason}",
             self.parts.done
         );
