@@ -23,9 +23,9 @@ const REBUILD_WAIT: Duration = Duration::from_secs(5);
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // Only documents the query, which `location_of` reads.
 pub struct OccupancyQuery {
-    /// Only this location (a whole number); absent: every location known.
-    #[param(example = 101)]
-    location_id: Option<i64>,
+    /// Only this location (a whole number, as the cloud's int32 ids); absent: every location known.
+    #[param(example = 101, minimum = 0, maximum = 2147483647)]
+    location_id: Option<i32>,
 }
 
 /// Reads `location_id` (optional); `extra` names the other parameters the route takes.
@@ -40,12 +40,17 @@ fn location_of(query: &str, extra: &[&str]) -> Result<Option<i64>, GatewayError>
                 ))
             }
             "location_id" => {
-                let id = value.trim().parse::<i64>().ok().filter(|id| *id >= 0);
+                let id = value
+                    .trim()
+                    .parse::<i32>()
+                    .ok()
+                    .filter(|id| *id >= 0)
+                    .map(i64::from);
                 location = Some(id.ok_or_else(|| {
                     GatewayError::bad_param(
                         "location_id",
                         format!(
-                            "'{value}' is not a location id; allowed: a whole number, 0 or more"
+                            "'{value}' is not a location id; allowed: a whole number from 0 to 2147483647"
                         ),
                     )
                 })?);

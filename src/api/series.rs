@@ -11,11 +11,11 @@ use crate::cache::respond::{prepare, respond};
 use crate::cache::status::Served;
 use crate::docs::mirror_routes::{MirrorErrors, SeriesAnswer, SeriesQuery};
 use crate::error::GatewayError;
-use crate::mirror::answer::refusals::outside_coverage;
+use crate::mirror::answer::refusals::{nothing_covered, outside_coverage};
 use crate::mirror::answer::window::coverage_location;
 use crate::mirror::series::assemble::render;
 use crate::mirror::series::buckets::edges;
-use crate::mirror::series::params::parse_within;
+use crate::mirror::series::params::{parse_within, WINDOW_NEEDED};
 use crate::mirror::store::CountQuery;
 
 /// Event counts per time bucket.
@@ -39,7 +39,13 @@ use crate::mirror::store::CountQuery;
 pub async fn series(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
     let mirror = required_mirror(&request);
     let held = mirror.as_ref().ok().and_then(|m| m.coverage().span);
-    let ask = parse_within(request.query_string(), held)?;
+    let ask = parse_within(request.query_string(), held).map_err(|bad| {
+        // An open window with nothing held yet is a window the mirror does not hold: 409, as export.
+        match (&mirror, held) {
+            (Ok(_), None) if bad.problem.starts_with(WINDOW_NEEDED) => nothing_covered(),
+            _ => bad.into(),
+        }
+    })?;
     let edges = edges(ask.bucket, ask.tz, ask.since, ask.until)
         .map_err(|too_many| too_many.refusal(ask.bucket))?;
     let mirror = mirror?;

@@ -122,7 +122,7 @@ pub async fn intake(
     operation_id = "webhookRejected",
     tag = "Live",
     params(
-        ("limit" = Option<usize>, Query, description = "Most entries, 1 to 1000 (default 100)."),
+        ("limit" = Option<u32>, Query, description = "Most entries, 1 to 1000 (default 100).", minimum = 1, maximum = 1000),
         ("starting_after" = Option<i64>, Query, description = "Entries older than this id."),
     ),
     responses(

@@ -82,6 +82,9 @@ pub struct SeriesAsk {
     pub group_by: Vec<Dimension>,
 }
 
+/// How a missing end of the window is refused when nothing is held to take it from.
+pub const WINDOW_NEEDED: &str = "is required while the mirror holds no complete range";
+
 /// Checks a raw `/v1/series` query whose window must be given whole; the first problem is a 400 naming the
 /// parameter.
 pub fn parse(raw_query: &str) -> Result<SeriesAsk, BadParam> {
@@ -99,7 +102,7 @@ pub fn parse_within(raw_query: &str, held: Option<Span>) -> Result<SeriesAsk, Ba
         _ => held.map(|micros| (instant(micros), micros)).ok_or_else(|| {
             BadParam::new(
                 name,
-                "is required while the mirror holds no complete range: a series covers a whole window (RFC 3339 with an offset, e.g. 2025-12-20T00:00:00Z)",
+                format!("{WINDOW_NEEDED}: a series covers a whole window (RFC 3339 with an offset, e.g. 2025-12-20T00:00:00Z)"),
             )
         }),
     }
