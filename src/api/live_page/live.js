@@ -71,7 +71,7 @@ function render(state) {
     el("div", { class: "flow" }, `in ${state.entries} · out ${state.exits}`),
     zones,
     el("div", { class: "meta" },
-      `since ${new Date(state.since).toLocaleString()} (${state.timezone}) · ${state.events} events · updated ${time(state.updated_at)}`));
+      `since ${new Date(state.since).toLocaleString(undefined, { timeZone: state.timezone })} (${state.timezone}) · ${state.events} events · updated ${time(state.updated_at)}`));
   const old = $(id);
   if (old) old.replaceWith(card); else $("locations").append(card);
   const select = $("chart-location");
