@@ -29,6 +29,8 @@ pub const OPEN_PATHS: &[&str] = &[
     "/swagger-ui",
     // The live page and its files; the data it reads is behind the gate.
     "/live",
+    // The webhook intake: the cloud has no caller token; the token in the path is checked by the route.
+    WEBHOOK_PREFIX,
 ];
 
 /// Paths where a token may also come as the `access_token` query parameter: Server-Sent Events streams,
@@ -41,8 +43,8 @@ pub const ADMIN_PREFIX: &str = "/admin";
 /// Admin-only paths outside [`ADMIN_PREFIX`]: the webhook quarantine holds what callers did not send.
 pub const ADMIN_PATHS: &[&str] = &[ADMIN_PREFIX, "/v1/webhooks/rejected"];
 
-/// The webhook intake: the cloud has no caller token (the token in the path is checked by the route), and
-/// its body limit is `GATEWAY_WEBHOOK_MAX_BYTES`, not [`MAX_REQUEST_BODY_BYTES`].
+/// The webhook intake, an open path whose body limit is `GATEWAY_WEBHOOK_MAX_BYTES`, not
+/// [`MAX_REQUEST_BODY_BYTES`].
 pub const WEBHOOK_PREFIX: &str = "/webhooks/camlytics";
 
 /// The `WWW-Authenticate` challenge when no token was sent.
@@ -271,7 +273,7 @@ impl Gate {
         if let Err(error) = self.check_size(request) {
             return Admission::Refused(error, None);
         }
-        if is_under(request.path(), OPEN_PATHS) || is_under(request.path(), &[WEBHOOK_PREFIX]) {
+        if is_under(request.path(), OPEN_PATHS) {
             return Admission::Open;
         }
         let caller = match self.identify(request) {

@@ -3,6 +3,7 @@
 
 mod counts;
 mod dims;
+pub mod durable;
 mod meta;
 mod packed;
 mod plan;

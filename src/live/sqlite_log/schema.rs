@@ -2,6 +2,8 @@
 
 use rusqlite::Connection;
 
+use crate::mirror::sqlite::durable::make_durable;
+
 /// Schema version written to `user_version`; a file from a newer gateway is refused rather than misread.
 const SCHEMA_VERSION: i64 = 1;
 
@@ -37,16 +39,7 @@ CREATE INDEX IF NOT EXISTS rejected_by_received ON rejected (received_us);
 /// Sets WAL and `synchronous=FULL` (a commit returns once it is on disk, so an acknowledged batch survives
 /// `kill -9` and power loss), then creates the tables.
 pub(super) fn prepare(conn: &Connection) -> Result<(), String> {
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-        .map_err(|e| format!("setting WAL: {e}"))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(format!("the file refused WAL (journal mode {mode})"));
-    }
-    conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(|e| format!("setting synchronous=FULL: {e}"))?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(|e| format!("setting the busy timeout: {e}"))?;
+    make_durable(conn)?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(|e| format!("reading the schema version: {e}"))?;

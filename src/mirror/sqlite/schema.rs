@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
+use super::durable::make_durable;
 use super::rollups;
 
 /// Schema version written to `user_version`; a file from a newer gateway is refused rather than misread.
@@ -58,21 +59,11 @@ CREATE TABLE IF NOT EXISTS notes (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 /// Sets WAL and `synchronous=FULL` (a commit returns only once it is on disk, so an acknowledged page
 /// survives `kill -9` and power loss), then creates the tables, or upgrades a version 1 file in place.
 pub(super) fn prepare(conn: &mut Connection) -> Result<(), String> {
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-        .map_err(|e| format!("setting WAL: {e}"))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(format!("the file refused WAL (journal mode {mode})"));
-    }
-    conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(|e| format!("setting synchronous=FULL: {e}"))?;
+    make_durable(conn)?;
     // The rollups a month of series reads are a few MiB; SQLite's default 2 MiB cache would read them again
     // from the file on every query once event pages have passed through.
     conn.pragma_update(None, "cache_size", -32_768)
         .map_err(|e| format!("setting the cache size: {e}"))?;
-    // A reader such as `mirror status` may hold the file briefly; wait for it rather than fail a page.
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(|e| format!("setting the busy timeout: {e}"))?;
     if schema_version(conn)? == SCHEMA_VERSION {
         return Ok(());
     }
