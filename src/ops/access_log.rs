@@ -58,13 +58,6 @@ pub fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `query` as logged: the value of every `access_token` parameter (the stream's, for browsers) replaced by
-/// `[REDACTED]`.
-pub fn shown_query(query: &str) -> std::borrow::Cow<'_, str> {
-    // One redaction for both merged branches: the stream's also catches a percent-encoded name.
-    redacted(query)
-}
-
 /// Labels beyond [`ROUTES`]: the Swagger UI's files, and everything else.
 const SWAGGER_UI: &str = "/swagger-ui/{tail}";
 const UNMATCHED: &str = "unmatched";
@@ -235,9 +228,9 @@ pub fn observe_answer(
     line.write(caller);
 }
 
-/// The query with the value of every `access_token` parameter (a caller's token, sent in the query by
-/// browsers' EventSource) replaced, however its name is percent-encoded.
-fn redacted(query: &str) -> std::borrow::Cow<'_, str> {
+/// `query` as logged: the value of every `access_token` parameter (a caller's token, sent in the query by
+/// browsers' EventSource) replaced by `[REDACTED]`, however its name is percent-encoded.
+pub fn shown_query(query: &str) -> std::borrow::Cow<'_, str> {
     if !query.contains('%') && !query.contains("access_token") {
         return std::borrow::Cow::Borrowed(query);
     }
@@ -355,12 +348,12 @@ mod tests {
 
     #[test]
     fn a_token_in_the_query_is_redacted_however_it_is_spelled() {
-        assert_eq!(redacted("location_id=1"), "location_id=1");
+        assert_eq!(shown_query("location_id=1"), "location_id=1");
         assert_eq!(
-            redacted("access_token=t0k3n&origin=Vehicle"),
+            shown_query("access_token=t0k3n&origin=Vehicle"),
             "access_token=[REDACTED]&origin=Vehicle"
         );
-        let sly = redacted("%61ccess_token=t0k3n&channel_id=a%20b");
+        let sly = shown_query("%61ccess_token=t0k3n&channel_id=a%20b");
         assert!(!sly.contains("t0k3n"), "{sly}");
         assert!(sly.contains("channel_id=a%20b"), "{sly}");
     }
