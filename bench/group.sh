@@ -18,15 +18,8 @@ SECOND_KEYS=${BENCH_SECOND_LEVEL_KEYS:-2000}
 SECOND_CONNECTIONS=${BENCH_SECOND_LEVEL_CONNECTIONS:-32}
 REDIS_REQUESTS=${BENCH_REDIS_REQUESTS:-50000}
 ECONOMY_SECONDS=${BENCH_ECONOMY_SECONDS:-60}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
-need() { command -v "$1" >/dev/null 2>&1; }
 if ! need wrk || ! need redis-server || ! need redis-benchmark || ! need redis-cli; then
   echo "installing wrk and redis from Debian's packages"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk redis-server redis-tools >/dev/null
@@ -35,12 +28,6 @@ fi
 echo "building release binaries"
 cargo build --release --quiet --bin camlytics-gateway --example dashboards --example distinct_reads
 BIN="$ROOT/target/release"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # url [attempts, 0.1 s apart]
-  for _ in $(seq 1 "${2:-100}"); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "no answer from $1; logs:" >&2; tail -n 20 "$WORK"/*.log >&2; return 1
-}
 
 REDIS_PORT=$(free_port)
 # Nothing on disk: the benchmark measures serving from memory, and a save would stall Redis mid-round.

@@ -9,22 +9,11 @@ ROOT=$(pwd)
 RATE=${BENCH_RATE:-1000}
 SECONDS_PER_PHASE=${BENCH_SECONDS:-20}
 SENDERS=${BENCH_SENDERS:-8}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
 echo "building release binaries"
 cargo build --release --quiet --bin camlytics-gateway --example live_intake
 BIN="$ROOT/target/release"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() {
-  for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "no answer from $1; logs:" >&2; tail -n 20 "$WORK"/*.log >&2; return 1
-}
 SIM_PORT=$(free_port); GW_PORT=$(free_port)
 TOKEN=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 GATEWAY_SIMULATOR_LISTEN=127.0.0.1:$SIM_PORT "$BIN/camlytics-gateway" simulate >"$WORK/sim.log" 2>&1 &

@@ -16,13 +16,7 @@ EVENTS=${BENCH_EVENTS:-1000000}
 RPS=${BENCH_UPSTREAM_RPS:-5}
 PER_DAY=${BENCH_EVENTS_PER_DAY:-33000}
 HISTORY_DAYS=${BENCH_HISTORY_DAYS:-31}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/lib.sh
 
 echo "building release binaries"
 cargo build --release --quiet --bin camlytics-gateway --example mirror_store --example mirror_store_pg \
@@ -34,11 +28,6 @@ echo "1. stores with $EVENTS events"
 "$BIN/examples/mirror_store" "$EVENTS" >"$WORK/sqlite.txt"
 "$BIN/examples/mirror_store_pg" "postgres://postgres@127.0.0.1:5432/postgres" "$EVENTS" >"$WORK/pg.txt"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # url [attempts, 0.1 s apart]
-  for _ in $(seq 1 "${2:-100}"); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "no answer from $1; logs:" >&2; tail -n 20 "$WORK"/*.log >&2; return 1
-}
 SIM_PORT=$(free_port); GW_PORT=$(free_port)
 GW="http://127.0.0.1:$GW_PORT"
 

@@ -10,16 +10,9 @@ ROOT=$(pwd)
 DURATION=${BENCH_DURATION:-2s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 ECONOMY_SECONDS=${BENCH_ECONOMY_SECONDS:-60}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/lib.sh
+more_cleanup() { if [ -f "$WORK/nginx.pid" ]; then kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true; fi; }
 
-need() { command -v "$1" >/dev/null 2>&1; }
 if ! need wrk || ! need nginx; then
   echo "installing wrk and nginx from Debian's packages"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
@@ -29,12 +22,6 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 echo "building release binaries"
 cargo build --release --quiet --bin camlytics-gateway --example bare_server --example dashboards
 BIN="$ROOT/target/release"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() { # url [attempts, 0.1 s apart]
-  for _ in $(seq 1 "${2:-100}"); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "no answer from $1; logs:" >&2; tail -n 20 "$WORK"/*.log >&2; return 1
-}
 
 SIM_PORT=$(free_port); GW_PORT=$(free_port); BARE_PORT=$(free_port); NGINX_PORT=$(free_port)
 # A settled month (until long past): kept for GATEWAY_SETTLED_TTL, so no round runs into an expiry and its

@@ -76,6 +76,31 @@ impl LiveEvent {
         live.identity = identity(&live);
         Ok(live)
     }
+
+    /// A pedestrian's event at `location` on `trigger` (channel "c"), for tests that count events.
+    #[cfg(test)]
+    pub(crate) fn sample(
+        location: i64,
+        trigger: &str,
+        event_type: &str,
+        time_micros: i64,
+        object: i64,
+    ) -> Self {
+        let mut event = Self {
+            id: None,
+            location_id: location,
+            channel_id: "c".into(),
+            trigger_id: trigger.into(),
+            event_type: event_type.into(),
+            origin: "Pedestrian".into(),
+            object_id: Some(object),
+            event_time_micros: time_micros,
+            identity: String::new(),
+            raw: "{}".into(),
+        };
+        event.identity = identity(&event);
+        event
+    }
 }
 
 #[cfg(test)]

@@ -166,23 +166,9 @@ fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::identity::identity;
 
-    pub(crate) fn event(trigger: &str, event_type: &str, time: i64, object: i64) -> LiveEvent {
-        let mut event = LiveEvent {
-            id: None,
-            location_id: 1,
-            channel_id: "c".into(),
-            trigger_id: trigger.into(),
-            event_type: event_type.into(),
-            origin: "Pedestrian".into(),
-            object_id: Some(object),
-            event_time_micros: time,
-            identity: String::new(),
-            raw: "{}".into(),
-        };
-        event.identity = identity(&event);
-        event
+    fn event(trigger: &str, event_type: &str, time: i64, object: i64) -> LiveEvent {
+        LiveEvent::sample(1, trigger, event_type, time, object)
     }
 
     fn names() -> TriggerNames {

@@ -1,5 +1,4 @@
 use super::*;
-use crate::live::identity::identity;
 
 const HOUR: i64 = 3_600_000_000;
 
@@ -10,20 +9,7 @@ fn at(text: &str) -> i64 {
 }
 
 fn event(location: i64, trigger: &str, event_type: &str, time: i64, object: i64) -> LiveEvent {
-    let mut event = LiveEvent {
-        id: None,
-        location_id: location,
-        channel_id: "c".into(),
-        trigger_id: trigger.into(),
-        event_type: event_type.into(),
-        origin: "Pedestrian".into(),
-        object_id: Some(object),
-        event_time_micros: time,
-        identity: String::new(),
-        raw: "{}".into(),
-    };
-    event.identity = identity(&event);
-    event
+    LiveEvent::sample(location, trigger, event_type, time, object)
 }
 
 fn new_york() -> Occupancy {
