@@ -28,6 +28,7 @@ $(value events) events in webhook batches of 10 at $RATE events a second; every 
 | | |
 |---|---|
 | events delivered / expected | $(value delivered) / $(value expected) |
+| subscribers refused (not answered 200) | $(value refused) |
 | intake-to-subscriber lag p50 | $(value lag_p50_ms) ms |
 | intake-to-subscriber lag p99 | $(value lag_p99_ms) ms |
 | lag max | $(value lag_max_ms) ms |
@@ -35,6 +36,11 @@ $(value events) events in webhook batches of 10 at $RATE events a second; every 
 
 The lag runs from the start of the webhook POST to the event's arrival at the subscriber: it includes the
 durable commit before the 200.
+
+An earlier run delivered only 77% at 5,000 subscribers. The cause was the bench's client, not the gateway:
+it opened every connection before it sent any request, and the server closes a connection that sends no
+request head within 5 seconds. The client now sends each request as soon as its connection opens, and it
+counts any subscriber that is not answered 200.
 """
 pattern = re.compile(r"## Fan-out:.*?(?=\n## |\Z)", re.S)
 text = pattern.sub(lambda _: section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
