@@ -29,8 +29,8 @@ wait_for "http://127.0.0.1:$GW_PORT/healthz"
 value() { grep "^$1=" "$WORK/intake.txt" | cut -d= -f2; }
 HELD=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from events').fetchone()[0])" "$WORK/state/live.sqlite3")
 
-cat >bench/LIVE_RESULTS.md <<MD
-# Live intake: measured figures
+write_section bench/LIVE_RESULTS.md "## Intake:" "# Live data benchmarks" <<MD
+## Intake: webhook events stored durably (bench/live_intake.sh)
 
 \`bench/live_intake.sh\` on $(nproc) cores ($(uname -m)), $(date -u +%Y-%m-%d): a release gateway, mirror off,
 the intake log \`live.sqlite3\` in WAL with \`synchronous=FULL\` (every acknowledged batch is on disk), batches of
@@ -43,4 +43,4 @@ the intake log \`live.sqlite3\` in WAL with \`synchronous=FULL\` (every acknowle
 
 Events in the log afterwards: $HELD (every acknowledged event, each once).
 MD
-cat bench/LIVE_RESULTS.md
+sed -n '/^## Intake:/,/^## [^I]/p' bench/LIVE_RESULTS.md

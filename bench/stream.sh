@@ -5,6 +5,7 @@
 # expected, and the gateway's RSS; writes them to bench/LIVE_RESULTS.md under "Fan-out".
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SUBSCRIBERS=${BENCH_SUBSCRIBERS:-5000}
 RATE=${BENCH_RATE:-100}
 SECONDS_=${BENCH_SECONDS:-20}
@@ -13,14 +14,8 @@ cargo build --release --quiet --bin camlytics-gateway --example stream_fanout
 OUT=$(target/release/examples/stream_fanout target/release/camlytics-gateway "$SUBSCRIBERS" "$RATE" "$SECONDS_")
 echo "$OUT"
 value() { echo "$OUT" | grep "^$1=" | cut -d= -f2; }
-RESULTS=bench/LIVE_RESULTS.md
-[ -f "$RESULTS" ] || echo "# Live data benchmarks" >"$RESULTS"
-# Replace this script's own section, keeping the others'.
-python3 - "$RESULTS" <<PY
-import sys, re
-path = sys.argv[1]
-text = open(path).read()
-section = """## Fan-out: $(value subscribers) SSE subscribers on one gateway (bench/stream.sh)
+write_section bench/LIVE_RESULTS.md "## Fan-out:" "# Live data benchmarks" <<MD
+## Fan-out: $(value subscribers) SSE subscribers on one gateway (bench/stream.sh)
 
 Measured $(date -u +%Y-%m-%d) on this machine (2 cores shared by the client and the gateway), release build.
 $(value events) events in webhook batches of 10 at $RATE events a second; every subscriber reads every event.
@@ -41,8 +36,4 @@ An earlier run delivered only 77% at 5,000 subscribers. The cause was the bench'
 it opened every connection before it sent any request, and the server closes a connection that sends no
 request head within 5 seconds. The client now sends each request as soon as its connection opens, and it
 counts any subscriber that is not answered 200.
-"""
-pattern = re.compile(r"## Fan-out:.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(lambda _: section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-open(path, "w").write(text)
-PY
+MD
