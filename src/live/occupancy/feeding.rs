@@ -1,6 +1,6 @@
 //! What keeps occupancy current: the rebuild from the stores at start (today since local midnight, so a
 //! restart loses nothing), the webhook feed as events arrive, the mirror's newly synced events every few
-//! seconds, the reset at each local midnight, and the trigger names from `/triggers` every minute.
+//! seconds (and those it stored late, found by [`LateMinutes`]), the reset at each local midnight, and the trigger names from `/triggers` every minute.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::value::RawValue;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::late::LateMinutes;
 use super::service::OccupancyService;
 use crate::live::event::LiveEvent;
 use crate::live::feed::LiveFeed;
@@ -54,15 +55,18 @@ async fn from_log(service: &OccupancyService, log: &dyn IntakeLog) -> Result<(),
     Ok(())
 }
 
-/// The mirror's events from `from_micros` on, all pages; the newest `event_time` read.
+/// The mirror's events from `from_micros` on (to `until_micros`, inclusive, when given), all pages; the
+/// newest `event_time` read.
 async fn from_mirror(
     service: &OccupancyService,
     mirror: &Mirror,
     from_micros: i64,
+    until_micros: Option<i64>,
 ) -> Result<Option<i64>, StoreError> {
     let mut query = EventQuery {
         filter: EventFilter {
             since_micros: Some(from_micros),
+            until_micros,
             ..EventFilter::default()
         },
         order: Order::Asc,
@@ -107,8 +111,17 @@ pub fn start(
             }
         }
         let mut cursor = rebuild.today_starts();
+        let mut late = LateMinutes::default();
         if let Some(mirror) = &mirror {
-            if let Ok(Some(newest)) = from_mirror(&rebuild, mirror, cursor).await {
+            // Noted before the rebuild reads the store: what is stored meanwhile shows as changed.
+            let now = chrono::Utc::now().timestamp_micros();
+            if let Err(e) = late
+                .changed(mirror.store().as_ref(), cursor, cursor, now)
+                .await
+            {
+                log::warn!("occupancy: the mirror's counts could not be read: {e}");
+            }
+            if let Ok(Some(newest)) = from_mirror(&rebuild, mirror, cursor, None).await {
                 cursor = newest;
             }
         }
@@ -116,8 +129,25 @@ pub fn start(
         let Some(mirror) = mirror else { return };
         loop {
             tokio::time::sleep(MIRROR_POLL).await;
-            let from = (cursor - MIRROR_LOOKBACK_MICROS).max(rebuild.today_starts());
-            match from_mirror(&rebuild, &mirror, from).await {
+            let today = rebuild.today_starts();
+            let from = (cursor - MIRROR_LOOKBACK_MICROS).max(today);
+            let now = chrono::Utc::now().timestamp_micros();
+            match late
+                .changed(mirror.store().as_ref(), today, from, now)
+                .await
+            {
+                Ok(windows) => {
+                    for (lo, hi) in windows {
+                        if let Err(e) = from_mirror(&rebuild, &mirror, lo, Some(hi)).await {
+                            log::warn!(
+                                "occupancy: the mirror's late events could not be read: {e}"
+                            );
+                        }
+                    }
+                }
+                Err(e) => log::warn!("occupancy: the mirror's counts could not be read: {e}"),
+            }
+            match from_mirror(&rebuild, &mirror, from, None).await {
                 Ok(newest) => cursor = newest.unwrap_or(cursor).max(cursor),
                 Err(e) => log::warn!("occupancy: the mirror's events could not be read: {e}"),
             }

@@ -4,6 +4,7 @@
 
 pub mod day;
 pub mod feeding;
+pub mod late;
 pub mod names;
 pub mod rules;
 pub mod service;

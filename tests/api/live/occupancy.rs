@@ -11,15 +11,14 @@ use camlytics_gateway::live::occupancy::settings::OccupancySettings;
 use camlytics_gateway::live::occupancy::zones::LocationZones;
 use camlytics_gateway::live::sqlite_log::SqliteLog;
 use camlytics_gateway::mirror::coverage::Coverage;
-use camlytics_gateway::mirror::event::StoredEvent;
 use camlytics_gateway::mirror::handle::Mirror;
 use camlytics_gateway::mirror::sqlite::SqliteStore;
 use camlytics_gateway::mirror::store::{EventStore, SyncCursor};
 use camlytics_gateway::simulator::Simulator;
 use chrono::{TimeZone, Utc};
-use serde_json::{value::RawValue, Value};
+use serde_json::Value;
 
-use super::occupancy_app::{spawn, webhook_event, OccupancyApp};
+use super::occupancy_app::{spawn, synced_form, webhook_event, OccupancyApp};
 use crate::helpers::{KEY, SECRET};
 use crate::process::{run_binary, GatewayProcess};
 
@@ -149,25 +148,16 @@ async fn a_webhook_event_and_the_same_event_synced_later_count_once() {
     assert_eq!(app.state_when(5, 1).await["occupancy"], 1);
 
     // The sync brings the same event with its id, in the API's date form, and one the webhook missed.
-    let api_form = |id: i64, object: i64| {
-        let text = webhook
-            .raw
-            .replace(r#""id":null"#, &format!(r#""id":{id}"#))
-            .replace(r#""object_id":1"#, &format!(r#""object_id":{object}"#));
-        let time = chrono::DateTime::from_timestamp_micros(at).unwrap();
-        let text = text.replace(
-            &time.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
-            &time.format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string(),
-        );
-        let raw: Box<RawValue> = serde_json::from_str(&text).unwrap();
-        StoredEvent::from_raw(&raw).unwrap()
-    };
+    let missed = webhook_event(5, "t-in", "TripwireCrossed", 2, at);
     let cursor = SyncCursor {
         since_micros: at,
         after_id: None,
     };
     store
-        .insert_page(&[api_form(501, 1), api_form(502, 2)], cursor)
+        .insert_page(
+            &[synced_form(&webhook, 501), synced_form(&missed, 502)],
+            cursor,
+        )
         .await
         .unwrap();
 
@@ -180,6 +170,44 @@ async fn a_webhook_event_and_the_same_event_synced_later_count_once() {
     // Another read of the mirror changes nothing.
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(app.state_when(5, 2).await["events"], 2);
+    app.stop().await;
+}
+
+#[actix_web::test]
+async fn an_event_the_sync_stores_late_with_an_older_time_still_counts() {
+    let store_dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> =
+        Arc::new(SqliteStore::open_in(store_dir.path()).await.unwrap());
+    let mirror = Arc::new(Mirror::new(store.clone(), Coverage::default()));
+    let app = spawn(by_ids("in=t-in;out=t-out"), Some(mirror)).await;
+    let recent = now() - 60 * SECOND;
+    let page = |event: &LiveEvent, id| {
+        let cursor = SyncCursor {
+            since_micros: event.event_time_micros,
+            after_id: Some(id),
+        };
+        (vec![synced_form(event, id)], cursor)
+    };
+    let (events, cursor) = page(&webhook_event(6, "t-in", "TripwireCrossed", 1, recent), 601);
+    store.insert_page(&events, cursor).await.unwrap();
+    assert_eq!(app.state_when(6, 1).await["occupancy"], 1);
+
+    // Stored after the newest, with a time well before it (still today, UTC): the tail walked again.
+    let midnight = Utc::now()
+        .date_naive()
+        .and_hms_opt(0, 0, 1)
+        .unwrap()
+        .and_utc()
+        .timestamp_micros();
+    let early = (recent - 30 * 60 * SECOND).max(midnight);
+    let (events, cursor) = page(&webhook_event(6, "t-in", "TripwireCrossed", 2, early), 602);
+    store.insert_page(&events, cursor).await.unwrap();
+    let state = app.state_when(6, 2).await;
+    assert_eq!(
+        (state["occupancy"].clone(), state["events"].clone()),
+        (2.into(), 2.into()),
+        "{state}"
+    );
     app.stop().await;
 }
 

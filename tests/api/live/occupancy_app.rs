@@ -9,6 +9,7 @@ use actix_web::dev::ServerHandle;
 use camlytics_gateway::live::event::LiveEvent;
 use camlytics_gateway::live::occupancy::settings::OccupancySettings;
 use camlytics_gateway::live::service::LiveService;
+use camlytics_gateway::mirror::event::StoredEvent;
 use camlytics_gateway::mirror::handle::Mirror;
 use camlytics_gateway::simulator::Simulator;
 use camlytics_gateway::startup::{Application, Backends};
@@ -139,4 +140,18 @@ pub fn webhook_event(
     );
     let raw: Box<RawValue> = serde_json::from_str(&text).unwrap();
     LiveEvent::from_raw(&raw).unwrap()
+}
+
+/// `webhook` as the mirror's sync stores it: with the cloud's `id`, and `event_time` in the API's form.
+pub fn synced_form(webhook: &LiveEvent, id: i64) -> StoredEvent {
+    let time = chrono::DateTime::from_timestamp_micros(webhook.event_time_micros).unwrap();
+    let text = webhook
+        .raw
+        .replace(r#""id":null"#, &format!(r#""id":{id}"#))
+        .replace(
+            &time.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            &time.format("%Y-%m-%dT%H:%M:%S%.3f+00:00").to_string(),
+        );
+    let raw: Box<RawValue> = serde_json::from_str(&text).unwrap();
+    StoredEvent::from_raw(&raw).unwrap()
 }
