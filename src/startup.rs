@@ -138,17 +138,12 @@ impl Application {
         let shared = upstream.clone();
         let shared_cache = web::Data::from(cache.clone());
         let document = api::openapi();
-        let gate = web::Data::new(
-            match &backends.group {
-                Some(link) => {
-                    callers::Gate::with_quotas(&settings.callers, settings.listen, |paces| {
-                        link.quotas(paces)
-                    })
-                }
-                None => callers::Gate::new(&settings.callers, settings.listen),
-            }
-            .with_webhook_limit(settings.live.webhook_max_bytes),
-        );
+        let gate = web::Data::new(match &backends.group {
+            Some(link) => callers::Gate::with_quotas(&settings.callers, settings.listen, |paces| {
+                link.quotas(paces)
+            }),
+            None => callers::Gate::new(&settings.callers, settings.listen),
+        });
         let gate_layer = gate.clone().into_inner();
         let cache_layer = cache.clone();
         let upkeep =

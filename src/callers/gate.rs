@@ -60,8 +60,6 @@ pub struct Gate {
     trust_forwarded: bool,
     limits: RequestLimits,
     refusals: RefusalLog,
-    /// The largest body let through to the webhook intake.
-    webhook_max_bytes: u64,
 }
 
 impl Gate {
@@ -116,14 +114,7 @@ impl Gate {
             trust_forwarded: settings.trust_forwarded,
             limits: settings.limits.clone(),
             refusals: RefusalLog::default(),
-            webhook_max_bytes: MAX_REQUEST_BODY_BYTES,
         }
-    }
-
-    /// Lets webhook bodies up to `bytes` through to the intake (`GATEWAY_WEBHOOK_MAX_BYTES`).
-    pub fn with_webhook_limit(mut self, bytes: u64) -> Self {
-        self.webhook_max_bytes = bytes;
-        self
     }
 
     /// Whether the caller must be recorded on the request for what comes after: with tokens or a trusted
@@ -224,14 +215,10 @@ impl Gate {
             .headers()
             .get(actix_web::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-        if is_under(request.path(), &[WEBHOOK_PREFIX]) {
-            if let Some(body) = body.filter(|bytes| *bytes > self.webhook_max_bytes) {
-                return Err(GatewayError::webhook_too_large(
-                    body,
-                    self.webhook_max_bytes,
-                ));
-            }
-        } else if let Some(body) = body.filter(|bytes| *bytes > MAX_REQUEST_BODY_BYTES) {
+        // The intake checks its token first and its own limit (GATEWAY_WEBHOOK_MAX_BYTES) as it reads, so
+        // a wrong token is a 404 whatever the body's size: a 413 here would tell a guess the route exists.
+        let intake = is_under(request.path(), &[WEBHOOK_PREFIX]);
+        if let Some(body) = body.filter(|bytes| !intake && *bytes > MAX_REQUEST_BODY_BYTES) {
             return Err(GatewayError::body_too_large(body, MAX_REQUEST_BODY_BYTES));
         }
         let query = request.query().len();

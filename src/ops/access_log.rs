@@ -37,6 +37,10 @@ pub const ROUTES: &[&str] = &[
     "/v1/series",
     "/v1/export",
     "/v1/events/stream",
+    "/v1/occupancy",
+    "/v1/occupancy/stream",
+    "/v1/mirror",
+    "/live",
     "/admin/cache",
     "/webhooks/camlytics/{token}",
     "/v1/webhooks/rejected",
@@ -331,6 +335,15 @@ mod tests {
             route_label("/webhooks/camlytics/tok"),
             "/webhooks/camlytics/{token}"
         );
+    }
+
+    #[test]
+    fn every_documented_path_and_the_live_page_have_their_own_label() {
+        let document = crate::api::openapi();
+        let paths = document.paths.paths.keys().map(String::as_str);
+        for path in paths.chain(["/live"]) {
+            assert_ne!(route_label(path), UNMATCHED, "{path}");
+        }
     }
 
     #[test]

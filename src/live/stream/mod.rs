@@ -102,7 +102,13 @@ impl EventStreams {
             None => last_published,
             Some(after) => {
                 let last = self.log.last_seq().await?.max(last_published);
-                match self.log.first_seq().await? {
+                // An empty log (all of it past retention) holds nothing up to `last`.
+                match self
+                    .log
+                    .first_seq()
+                    .await?
+                    .unwrap_or(last.saturating_add(1))
+                {
                     // Not an id this gateway gave (another gateway's, or made up): skipping every event up
                     // to it would hide real ones.
                     _ if after > last => {
@@ -110,8 +116,8 @@ impl EventStreams {
                         first.push(frame::reset(&reason, after, last));
                         last
                     }
-                    Some(oldest) if after.saturating_add(1) < oldest => {
-                        let reason = format!("the events after {after} are no longer held (retention); continuing from the oldest held, {oldest}");
+                    oldest if after.saturating_add(1) < oldest => {
+                        let reason = format!("the events after {after} are no longer held (retention); continuing from id {oldest} on");
                         first.push(frame::reset(&reason, after, oldest - 1));
                         oldest - 1
                     }

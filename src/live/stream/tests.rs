@@ -168,6 +168,22 @@ async fn a_resume_point_out_of_retention_is_told_then_continues_from_the_oldest(
 }
 
 #[tokio::test]
+async fn a_resume_point_in_a_log_emptied_by_retention_is_told_then_gets_new_events() {
+    let log = Arc::new(MemoryLog {
+        dropped: 40,
+        ..MemoryLog::default()
+    });
+    let feed = LiveFeed::new(64);
+    receive(&log, &feed, 0, 40, 1).await;
+    let streams = EventStreams::new(log.clone(), feed.clone(), 10);
+    let stream = streams.subscribe(ask("", Some("20"))).await.unwrap();
+    receive(&log, &feed, 40, 2, 1).await;
+    let (ids, named) = read(&collect(stream, 2).await);
+    assert_eq!(named, vec!["reset"]);
+    assert_eq!(ids, vec![41, 42]);
+}
+
+#[tokio::test]
 async fn a_resume_point_this_gateway_never_sent_is_told_and_hides_no_new_event() {
     let log = Arc::new(MemoryLog::default());
     let feed = LiveFeed::new(64);

@@ -118,6 +118,10 @@ async fn a_wrong_token_gets_404_without_echoing_it() {
     assert!(!answer.to_string().contains("guessed-token-77"), "{answer}");
     let (status, _) = post(&app.origin(), "", batch(&[1])).await;
     assert_eq!(status, 404);
+    // Whatever its size: a 413 would tell the guess that the route exists.
+    let big: Vec<u64> = (0..20_000).collect();
+    let (status, _) = post(&app.origin(), "guessed-token-77", batch(&big)).await;
+    assert_eq!(status, 404);
     // Another method is told the route takes POST, without the token echoed.
     let url = format!("{}/webhooks/camlytics/guessed-token-77", app.origin());
     let answer = app.get_url(&url, &[]).await;
