@@ -2,7 +2,8 @@
 //! in `event_time` order. Occupancy is entries minus exits, never below zero, the floor applied event by
 //! event; a zone's count is joins minus leaves on that zone, floored the same way. An event in order is
 //! applied to the counts as it comes; one earlier than the last applied (late, or out of order) makes the
-//! day be folded again from its events, so the answer never depends on the order of arrival.
+//! day be folded again from the start of that event's hour (the counts at each hour's start are kept), so
+//! the answer never depends on the order of arrival, and a late event costs its hour's events, not the day's.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -49,6 +50,9 @@ pub struct LocationDay {
     seen: HashSet<String>,
     events: BTreeMap<(i64, String), (Kind, String)>,
     counts: Counts,
+    /// The counts before the first event of each hour since the reset, up to the newest event's hour:
+    /// where a fold for a late event starts.
+    hourly: Vec<Counts>,
 }
 
 impl LocationDay {
@@ -60,6 +64,7 @@ impl LocationDay {
             seen: HashSet::new(),
             events: BTreeMap::new(),
             counts: Counts::default(),
+            hourly: vec![Counts::default()],
         }
     }
 
@@ -88,27 +93,41 @@ impl LocationDay {
             .next_back()
             .is_none_or(|last| key > *last);
         self.events.insert(key, (kind, event.trigger_id.clone()));
-        if in_order {
-            let before = self.counts.clone();
-            apply(
-                &mut self.counts,
-                (self.since, time),
-                kind,
-                &event.trigger_id,
-                rules,
-                names,
-            );
-            self.counts != before
-        } else {
-            self.refold(rules, names)
+        let hour = self.hour_of(time);
+        if !in_order {
+            return self.fold_from(hour.min(self.hourly.len() - 1), rules, names);
         }
+        while self.hourly.len() <= hour {
+            self.hourly.push(self.counts.clone());
+        }
+        let before = self.counts.clone();
+        apply(
+            &mut self.counts,
+            (self.since, time),
+            kind,
+            &event.trigger_id,
+            rules,
+            names,
+        );
+        self.counts != before
     }
 
-    /// Folds the day again from its events (after a late event, or when trigger names changed); true when
-    /// a count changed.
+    /// Folds the day again from its events (when trigger names changed); true when a count changed.
     pub fn refold(&mut self, rules: &OccupancyRules, names: &TriggerNames) -> bool {
-        let mut counts = Counts::default();
-        for ((time, _), (kind, trigger)) in &self.events {
+        self.fold_from(0, rules, names)
+    }
+
+    /// Folds the events from the start of `hour` on again, from the counts kept for that hour's start;
+    /// true when a count changed.
+    fn fold_from(&mut self, hour: usize, rules: &OccupancyRules, names: &TriggerNames) -> bool {
+        self.hourly.truncate(hour + 1);
+        let mut counts = self.hourly[hour].clone();
+        let from = (self.since + hour as i64 * HOUR, String::new());
+        for ((time, _), (kind, trigger)) in self.events.range(from..) {
+            let at = self.hour_of(*time);
+            while self.hourly.len() <= at {
+                self.hourly.push(counts.clone());
+            }
             apply(
                 &mut counts,
                 (self.since, *time),
@@ -121,6 +140,11 @@ impl LocationDay {
         let changed = counts != self.counts;
         self.counts = counts;
         changed
+    }
+
+    /// The hour since the reset that `time` falls in.
+    fn hour_of(&self, time: i64) -> usize {
+        usize::try_from((time - self.since) / HOUR).unwrap_or(0)
     }
 }
 
@@ -208,6 +232,38 @@ mod tests {
         day.add(&event("in", "TripwireCrossed", 500, 3), &rules, &names);
         assert_eq!(day.counts().occupancy, 0);
         assert_eq!(day.counts().events, 4);
+    }
+
+    #[test]
+    fn late_events_hours_back_give_the_counts_of_the_events_in_their_order() {
+        let (rules, names) = (OccupancyRules::default(), names());
+        let steps: Vec<(&str, i64)> = (0..60)
+            .map(|i| (["in", "in", "out"][i % 3], i as i64 * HOUR / 7))
+            .collect();
+        let mut in_order = LocationDay::new(0, 24 * HOUR);
+        for (i, (trigger, time)) in steps.iter().enumerate() {
+            in_order.add(
+                &event(trigger, "TripwireCrossed", *time, i as i64),
+                &rules,
+                &names,
+            );
+        }
+        // Every third event arrives last, in reverse: each is hours older than the newest one held.
+        let mut shuffled = LocationDay::new(0, 24 * HOUR);
+        let (late, rest): (Vec<_>, Vec<_>) =
+            steps.iter().enumerate().partition(|(i, _)| i % 3 == 0);
+        for (i, (trigger, time)) in rest.into_iter().chain(late.into_iter().rev()) {
+            shuffled.add(
+                &event(trigger, "TripwireCrossed", *time, i as i64),
+                &rules,
+                &names,
+            );
+        }
+        assert_eq!(shuffled.counts(), in_order.counts());
+        assert!(
+            !shuffled.refold(&rules, &names),
+            "folding again changes nothing"
+        );
     }
 
     #[test]

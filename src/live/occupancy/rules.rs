@@ -83,9 +83,13 @@ impl OccupancyRules {
 
     /// Which way a crossing of the trigger `trigger_id`, named `name` (when its name is known), counts.
     pub fn direction(&self, trigger_id: &str, name: Option<&str>) -> Option<Direction> {
-        let matches = |item: &String| {
-            item == trigger_id || name.is_some_and(|n| n.to_lowercase() == item.to_lowercase())
+        // Compared char by char: this runs for every crossing, so it allocates nothing.
+        let same = |a: &str, b: &str| {
+            a.chars()
+                .flat_map(char::to_lowercase)
+                .eq(b.chars().flat_map(char::to_lowercase))
         };
+        let matches = |item: &String| item == trigger_id || name.is_some_and(|n| same(n, item));
         if self.entries.iter().any(matches) {
             Some(Direction::In)
         } else if self.exits.iter().any(matches) {
