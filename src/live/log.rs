@@ -74,6 +74,7 @@ pub trait IntakeLog: Send + Sync {
         starting_after: Option<i64>,
     ) -> Result<Vec<Quarantined>, StoreError>;
 
-    /// Drops events and quarantined entries received before `micros`; returns how many events went.
+    /// Drops events and quarantined entries received before `before_micros`, oldest first up to the first
+    /// one received at or after it (so a clock stepped back leaves no hole); returns how many events went.
     async fn prune(&self, before_micros: i64) -> Result<u64, StoreError>;
 }

@@ -2,6 +2,7 @@
 //! to one writer thread that commits waiting appends together (see `writer.rs`); reads run on tokio's
 //! blocking pool on a connection of their own, so they never wait behind a commit.
 
+mod prune;
 mod read;
 mod schema;
 #[cfg(test)]
@@ -146,6 +147,16 @@ impl IntakeLog for SqliteLog {
     }
 
     async fn prune(&self, before_micros: i64) -> Result<u64, StoreError> {
-        self.submit(|reply| Job::Prune(before_micros, reply)).await
+        // A job per chunk: appends queued behind one are committed before the next is asked for.
+        let mut events = 0;
+        loop {
+            let pruned = self
+                .submit(|reply| Job::Prune(before_micros, reply))
+                .await?;
+            events += pruned.events;
+            if pruned.finished {
+                return Ok(events);
+            }
+        }
     }
 }

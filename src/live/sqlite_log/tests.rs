@@ -123,3 +123,79 @@ async fn events_since_reads_by_event_time() {
     let times: Vec<i64> = since.iter().map(|l| l.event.event_time_micros).collect();
     assert_eq!(times, vec![3_000_000, 5_000_000]);
 }
+
+/// Appends `count` events, each its own identity (channel `{prefix}{n}`), in batches of 1,000.
+async fn append_many(log: &SqliteLog, prefix: &str, count: usize) {
+    let names: Vec<String> = (0..count).map(|n| format!("{prefix}{n}")).collect();
+    for batch in names.chunks(1_000) {
+        let events = batch.iter().map(|name| event(name, 1_000)).collect();
+        log.append(events).await.unwrap();
+    }
+}
+
+/// A cutoff between what was appended before and what is appended after.
+async fn cutoff_now() -> i64 {
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let cutoff = chrono::Utc::now().timestamp_micros();
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    cutoff
+}
+
+#[tokio::test]
+async fn a_prune_of_several_chunks_deletes_all_before_the_cutoff_and_lets_appends_commit_between_them(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open_in(dir.path(), None).unwrap();
+    let expired = prune::CHUNK * 2 + 500;
+    append_many(&log, "old", expired).await;
+    let cutoff = cutoff_now().await;
+    append_many(&log, "new", 10).await;
+    // One chunk, as `prune` asks the writer for it: the oldest CHUNK go, in a transaction of their own.
+    let first = log.submit(|reply| Job::Prune(cutoff, reply)).await.unwrap();
+    assert_eq!(first.events, prune::CHUNK as u64);
+    assert!(!first.finished);
+    assert_eq!(
+        log.first_seq().await.unwrap(),
+        Some(prune::CHUNK as u64 + 1)
+    );
+    // The writer is free between chunks: an append commits before the prune is over.
+    let between = log.append(vec![event("between", 1_000)]).await.unwrap();
+    assert_eq!(new_seqs(&between), vec![expired as u64 + 11]);
+    let rest = log.prune(cutoff).await.unwrap();
+    assert_eq!(rest, (expired - prune::CHUNK) as u64);
+    let held: Vec<u64> = log
+        .after(0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.seq)
+        .collect();
+    assert_eq!(
+        held,
+        (expired as u64 + 1..=expired as u64 + 11).collect::<Vec<u64>>()
+    );
+    assert_eq!(log.prune(cutoff).await.unwrap(), 0, "nothing left to prune");
+}
+
+#[tokio::test]
+async fn a_prune_stops_at_the_first_event_after_the_cutoff_so_a_clock_stepped_back_leaves_no_hole()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let log = SqliteLog::open_in(dir.path(), None).unwrap();
+    append_many(&log, "old", 3).await;
+    let cutoff = cutoff_now().await;
+    append_many(&log, "new", 3).await;
+    // As if the clock had stepped back before seq 5 was received.
+    let conn = Connection::open(log.path()).unwrap();
+    conn.execute("UPDATE events SET received_us = 0 WHERE seq = 5", [])
+        .unwrap();
+    assert_eq!(log.prune(cutoff).await.unwrap(), 3);
+    let held: Vec<u64> = log
+        .after(0, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.seq)
+        .collect();
+    assert_eq!(held, vec![4, 5, 6]);
+}

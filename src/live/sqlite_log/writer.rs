@@ -1,7 +1,8 @@
 //! The one writer: a thread of its own that owns the write connection. Appends that arrive while a commit
 //! is on disk wait in its queue and are then committed together, in one transaction and one fsync (group
 //! commit), so many small batches a second cost one sync each round, not one each. Events new to the log
-//! are handed to the feed after their commit, in sequence order, from this thread.
+//! are handed to the feed after their commit, in sequence order, from this thread. A prune chunk is
+//! committed alone, so that appends never wait behind its deletes in one transaction.
 
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use rusqlite::{params, Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
+use super::prune::{self, Pruned};
 use crate::live::event::{LiveEvent, Logged};
 use crate::live::feed::LiveFeed;
 use crate::live::log::{Appended, Rejected};
@@ -26,23 +28,35 @@ pub(super) enum Job {
     ),
     /// Quarantine rejected events.
     Quarantine(Vec<Rejected>, oneshot::Sender<Result<(), StoreError>>),
-    /// Drop what was received before the instant.
-    Prune(i64, oneshot::Sender<Result<u64, StoreError>>),
+    /// Drop one chunk of what was received before the instant (see `prune.rs`).
+    Prune(i64, oneshot::Sender<Result<Pruned, StoreError>>),
 }
 
 /// What one job did inside the transaction, answered after the commit.
 enum Done {
     Append(Vec<Appended>),
     Quarantine,
-    Prune(u64),
+    Prune(Pruned),
+}
+
+impl Job {
+    fn is_prune(&self) -> bool {
+        matches!(self, Job::Prune(..))
+    }
 }
 
 /// Runs the writer until every sender is dropped.
 pub(super) fn run(mut conn: Connection, jobs: mpsc::Receiver<Job>, feed: Option<LiveFeed>) {
-    while let Ok(first) = jobs.recv() {
+    // A prune chunk met while gathering a group: the next group, alone.
+    let mut held_back = None;
+    while let Some(first) = held_back.take().or_else(|| jobs.recv().ok()) {
         let mut group = vec![first];
-        while group.len() < MAX_GROUP {
+        while group.len() < MAX_GROUP && !group[0].is_prune() {
             match jobs.try_recv() {
+                Ok(job) if job.is_prune() => {
+                    held_back = Some(job);
+                    break;
+                }
                 Ok(job) => group.push(job),
                 Err(_) => break,
             }
@@ -71,7 +85,7 @@ fn commit(conn: &mut Connection, group: &[Job], received: i64) -> rusqlite::Resu
                 quarantine(&tx, rejected, received)?;
                 Done::Quarantine
             }
-            Job::Prune(before, _) => Done::Prune(prune(&tx, *before)?),
+            Job::Prune(before, _) => Done::Prune(prune::chunk(&tx, *before)?),
         });
     }
     tx.commit()?;
@@ -125,12 +139,6 @@ fn quarantine(tx: &Connection, rejected: &[Rejected], received: i64) -> rusqlite
     Ok(())
 }
 
-fn prune(tx: &Connection, before: i64) -> rusqlite::Result<u64> {
-    let events = tx.execute("DELETE FROM events WHERE received_us < ?1", [before])?;
-    tx.execute("DELETE FROM rejected WHERE received_us < ?1", [before])?;
-    Ok(events as u64)
-}
-
 /// Publishes the new events (in seq order: jobs and events were committed in this order) and answers.
 fn answer(group: Vec<Job>, done: Vec<Done>, feed: Option<&LiveFeed>) {
     for (job, done) in group.into_iter().zip(done) {
@@ -148,8 +156,8 @@ fn answer(group: Vec<Job>, done: Vec<Done>, feed: Option<&LiveFeed>) {
             (Job::Quarantine(_, reply), Done::Quarantine) => {
                 let _ = reply.send(Ok(()));
             }
-            (Job::Prune(_, reply), Done::Prune(n)) => {
-                let _ = reply.send(Ok(n));
+            (Job::Prune(_, reply), Done::Prune(pruned)) => {
+                let _ = reply.send(Ok(pruned));
             }
             (job, _) => fail(
                 job,

@@ -1,8 +1,9 @@
 //! `GET /v1/events/stream`'s logic: subscribers of the live feed, each resumable from the intake log, each
-//! cut off rather than waited on when it falls behind, and no more of them than the cap.
+//! cut off rather than waited on when it falls behind or stops reading, and no more of them than the cap.
 
 pub mod filter;
 pub mod frame;
+pub mod pump;
 pub mod subscribers;
 pub mod subscription;
 #[cfg(test)]
@@ -46,6 +47,7 @@ pub struct EventStreams {
     feed: LiveFeed,
     cap: SubscriberCap,
     heartbeat: Duration,
+    stall_limit: Duration,
     closing: watch::Sender<bool>,
 }
 
@@ -58,6 +60,7 @@ impl EventStreams {
             feed,
             cap: SubscriberCap::new(max_subscribers),
             heartbeat: HEARTBEAT,
+            stall_limit: pump::STALL_LIMIT,
             closing: watch::channel(false).0,
         }
     }
@@ -65,6 +68,12 @@ impl EventStreams {
     /// The same with another heartbeat period (tests).
     pub fn with_heartbeat(mut self, heartbeat: Duration) -> Self {
         self.heartbeat = heartbeat;
+        self
+    }
+
+    /// The same with another stall limit: how long a subscriber may read nothing before it is cut off (tests).
+    pub fn with_stall_limit(mut self, stall_limit: Duration) -> Self {
+        self.stall_limit = stall_limit;
         self
     }
 
@@ -136,13 +145,7 @@ impl EventStreams {
             closing: self.closing.subscribe(),
             place,
         });
-        Ok(futures_util::stream::unfold(
-            subscription,
-            |mut subscription| async move {
-                let chunk = subscription.next().await?;
-                Some((Ok(chunk), subscription))
-            },
-        ))
+        Ok(pump::spawn(subscription, self.stall_limit))
     }
 }
 
@@ -159,7 +162,7 @@ fn describe_metrics() {
     );
     describe_counter!(
         "gateway_stream_cutoffs_total",
-        "Subscribers cut off for falling too far behind (or for a log that could not be read)."
+        "Subscribers cut off for falling too far behind, for reading nothing for the stall limit, or for a log that could not be read."
     );
     describe_histogram!(
         "gateway_stream_lag_seconds",

@@ -1,5 +1,5 @@
-//! The cap on subscribers: each open stream holds a place, given back when its connection ends (the guard
-//! is dropped with the response body), and past the cap a new one is refused with 503 and `Retry-After`.
+//! The cap on subscribers: each open stream holds a place, given back when its subscription's task ends (its
+//! client disconnected, stalled or was cut off), and past the cap a new one is refused with 503 and `Retry-After`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -55,7 +55,7 @@ pub struct Parts {
     pub heartbeat: Duration,
     /// Turns true when the gateway shuts down.
     pub closing: watch::Receiver<bool>,
-    /// The subscriber's place under the cap, held for as long as the stream.
+    /// The subscriber's place under the cap, held for as long as the subscription.
     pub place: SubscriberPlace,
 }
 
@@ -94,6 +94,26 @@ impl Subscription {
             cutoffs: metrics::counter!("gateway_stream_cutoffs_total"),
             lag: metrics::histogram!("gateway_stream_lag_seconds"),
         }
+    }
+
+    /// The last seq the subscriber has been given (or did not want).
+    pub fn done(&self) -> u64 {
+        self.parts.done
+    }
+
+    /// Waits until the gateway shuts down (or the streams' owner is gone).
+    pub async fn closing(&mut self) {
+        let _ = self.parts.closing.wait_for(|closing| *closing).await;
+    }
+
+    /// The client read nothing for `limit`: ends the subscription, with a last frame naming `delivered`,
+    /// the last seq handed to the body, as where to resume (later chunks were never handed over).
+    pub fn stalled(&mut self, delivered: u64, limit: Duration) -> Bytes {
+        self.parts.done = delivered;
+        self.cut_off(&format!(
+            "this subscriber read nothing for {}; resume with Last-Event-ID set to resume_from",
+            humantime::format_duration(limit)
+        ))
     }
 
     /// The next chunk of the body, or `None` when the stream is over.
@@ -189,8 +209,11 @@ impl Subscription {
 
     /// The last frame: why, and where to resume.
     fn cut_off(&mut self, reason: &str) -> Bytes {
+        // A lag cut-off that then stalls in the channel is cut off again, but is one subscriber cut off.
+        if !matches!(self.phase, Phase::Ended) {
+            self.cutoffs.increment(1);
+        }
         self.phase = Phase::Ended;
-        self.cutoffs.increment(1);
         // Counted in gateway_stream_cutoffs_total; a line each would flood the log when many fall behind at once.
         log::debug!(
             "live stream: a subscriber was cut off after seq {}: {reason}",

@@ -1,4 +1,5 @@
-//! The subscription over an in-memory log: resume without gap or repeat, retention, cut-off, the cap.
+//! The subscription over an in-memory log: resume without gap or repeat, retention, cut-off, stalls, the cap.
+//! `#[actix_web::test]`, not `#[tokio::test]`: each subscription runs in a task of actix's runtime.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -6,7 +7,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::filter::StreamAsk;
-use super::{EventStreams, Refused};
+use super::{pump, EventStreams, Refused};
 use crate::live::event::{LiveEvent, Logged};
 use crate::live::feed::LiveFeed;
 use crate::live::log::{Appended, IntakeLog, Quarantined, Rejected};
@@ -121,7 +122,20 @@ fn ask(query: &str, last: Option<&str>) -> StreamAsk {
     StreamAsk::parse(query, last).unwrap()
 }
 
-#[tokio::test]
+/// Waits up to 5 s for every place under the cap to be given back (a subscription's task frees its place
+/// when it ends, not when its body is dropped); whether they were.
+async fn places_freed(streams: &EventStreams) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while streams.cap().open() > 0 {
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    true
+}
+
+#[actix_web::test]
 async fn a_resumed_subscriber_gets_what_it_missed_then_live_events_once_each() {
     let log = Arc::new(MemoryLog::default());
     let feed = LiveFeed::new(64);
@@ -135,7 +149,7 @@ async fn a_resumed_subscriber_gets_what_it_missed_then_live_events_once_each() {
     assert!(body.starts_with(b"retry: 3000\n\n"));
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_subscriber_without_a_resume_point_gets_only_new_events_that_match() {
     let log = Arc::new(MemoryLog::default());
     let feed = LiveFeed::new(64);
@@ -148,7 +162,7 @@ async fn a_subscriber_without_a_resume_point_gets_only_new_events_that_match() {
     assert_eq!(ids, vec![16, 17, 18, 19, 20]);
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_resume_point_out_of_retention_is_told_then_continues_from_the_oldest() {
     let log = Arc::new(MemoryLog {
         dropped: 100,
@@ -167,7 +181,7 @@ async fn a_resume_point_out_of_retention_is_told_then_continues_from_the_oldest(
     assert_eq!(ids, (101..=150).collect::<Vec<u64>>());
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_resume_point_in_a_log_emptied_by_retention_is_told_then_gets_new_events() {
     let log = Arc::new(MemoryLog {
         dropped: 40,
@@ -183,7 +197,7 @@ async fn a_resume_point_in_a_log_emptied_by_retention_is_told_then_gets_new_even
     assert_eq!(ids, vec![41, 42]);
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_resume_point_this_gateway_never_sent_is_told_and_hides_no_new_event() {
     let log = Arc::new(MemoryLog::default());
     let feed = LiveFeed::new(64);
@@ -196,7 +210,7 @@ async fn a_resume_point_this_gateway_never_sent_is_told_and_hides_no_new_event()
     assert_eq!(ids, vec![11, 12, 13]);
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn a_subscriber_that_falls_behind_the_ring_is_cut_off_with_where_to_resume() {
     let log = Arc::new(MemoryLog::default());
     let feed = LiveFeed::new(16);
@@ -219,7 +233,7 @@ async fn a_subscriber_that_falls_behind_the_ring_is_cut_off_with_where_to_resume
     assert_eq!(streams.cap().open(), 0, "its place is given back");
 }
 
-#[tokio::test]
+#[actix_web::test]
 async fn subscribers_past_the_cap_are_refused_and_a_closed_one_frees_its_place() {
     let log = Arc::new(MemoryLog::default());
     let streams = EventStreams::new(log, LiveFeed::new(16), 1);
@@ -229,21 +243,49 @@ async fn subscribers_past_the_cap_are_refused_and_a_closed_one_frees_its_place()
         Err(Refused::Full { max: 1 })
     ));
     drop(first);
+    assert!(
+        places_freed(&streams).await,
+        "the closed one's place is given back"
+    );
     assert!(streams.subscribe(ask("", None)).await.is_ok());
 }
 
-#[tokio::test]
-async fn an_idle_stream_gets_heartbeats_and_ends_at_shutdown() {
+#[actix_web::test]
+async fn a_subscriber_that_reads_nothing_is_ended_and_frees_its_place() {
     let log = Arc::new(MemoryLog::default());
-    let streams =
-        EventStreams::new(log, LiveFeed::new(16), 1).with_heartbeat(Duration::from_millis(20));
+    // A ring far larger than what is published: only the stall can end this subscriber, not lag.
+    let feed = LiveFeed::new(1024);
+    let streams = EventStreams::new(log.clone(), feed.clone(), 1)
+        .with_stall_limit(Duration::from_millis(100));
     let stream = streams.subscribe(ask("", None)).await.unwrap();
-    let mut stream = std::pin::pin!(stream);
-    stream.next().await;
-    assert_eq!(
-        &stream.next().await.unwrap().unwrap()[..],
-        b": heartbeat\n\n"
+    let published = pump::CHUNKS * 2;
+    for n in 0..published {
+        receive(&log, &feed, n, 1, 1).await;
+        // Lets the subscription's task take each event as a chunk of its own, so that they fill the channel.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(streams.cap().open(), 1, "held while the stall limit runs");
+    assert!(
+        places_freed(&streams).await,
+        "a subscriber that reads nothing keeps its place past the stall limit"
     );
-    streams.close();
-    assert!(stream.next().await.is_none());
+    assert!(
+        streams.subscribe(ask("", None)).await.is_ok(),
+        "a new subscriber is admitted"
+    );
+    // Read at last, the body gives what was handed over before the stall, in order, then ends.
+    let mut stream = std::pin::pin!(stream);
+    let mut body = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), stream.next()).await {
+            Ok(Some(Ok(chunk))) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Ok(Some(Err(infallible))) => match infallible {},
+            Err(_) => panic!("the body of an ended subscription did not end"),
+        }
+    }
+    assert!(body.starts_with(b"retry: 3000\n\n"));
+    let (ids, _) = read(&body);
+    assert!(!ids.is_empty() && ids.len() < published, "{ids:?}");
+    assert_eq!(ids, (1..=ids.len() as u64).collect::<Vec<u64>>());
 }
