@@ -6,6 +6,7 @@ use std::process::Command;
 use camlytics_gateway::camlytics::endpoints::ParamKind;
 use camlytics_gateway::camlytics::endpoints::ROUTES;
 use camlytics_gateway::camlytics::BASE_PATH;
+use camlytics_gateway::ops::access_log::route_label;
 use serde_json::Value;
 
 use crate::helpers::{spawn_app, TestApp};
@@ -383,4 +384,17 @@ async fn other_methods_on_a_documented_route_get_405_with_allow_get() {
     assert_eq!(answer.headers().get("allow").unwrap(), "GET");
     assert_eq!(unknown.status, 404);
     assert_eq!(app.cloud.requests(), 0, "nothing went upstream");
+}
+
+#[test]
+fn every_documented_path_and_the_live_page_have_their_own_metric_label() {
+    let document = committed();
+    let paths = document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str);
+    for path in paths.chain(["/live"]) {
+        assert_ne!(route_label(path), "unmatched", "{path}");
+    }
 }

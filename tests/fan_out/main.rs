@@ -11,23 +11,16 @@ mod helpers;
 #[path = "../api/live/sse.rs"]
 mod sse;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 
-use crate::sse::{client, event, ids, live_app, object_of, post_batch, subscribe, Frame};
+use crate::sse::{
+    client, distinct_objects, event, live_app, object_of, post_batch, subscribe, Frame,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// Asserts the frames are events with increasing ids, each of a distinct object, and returns the objects.
-fn distinct_objects(frames: &[Frame]) -> HashSet<usize> {
-    let ids = ids(frames);
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase");
-    let objects: HashSet<usize> = frames.iter().map(|f| object_of(&f.data)).collect();
-    assert_eq!(objects.len(), frames.len(), "no event twice");
-    objects
-}
 
 #[actix_web::test]
 async fn one_stalled_subscriber_does_not_delay_the_others_and_is_cut_off_with_where_to_resume() {

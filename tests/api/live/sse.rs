@@ -1,6 +1,7 @@
 //! A gateway that takes webhooks, events to send it, and Server-Sent Events subscribers that read what it
 //! streams, over real HTTP on loopback.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::HeaderMap;
@@ -175,4 +176,13 @@ impl Subscriber {
 /// The ids of `frames`, which must all be events.
 pub fn ids(frames: &[Frame]) -> Vec<u64> {
     frames.iter().map(|f| f.id.expect("an event")).collect()
+}
+
+/// Asserts the frames are events with increasing ids, each of a distinct object, and returns the objects.
+pub fn distinct_objects(frames: &[Frame]) -> HashSet<usize> {
+    let ids = ids(frames);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase");
+    let objects: HashSet<usize> = frames.iter().map(|f| object_of(&f.data)).collect();
+    assert_eq!(objects.len(), frames.len(), "no event twice");
+    objects
 }

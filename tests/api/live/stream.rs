@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 
 use super::sse::{
-    client, event, ids, live_app, object_of, post_batch, subscribe, Frame, WEBHOOK_TOKEN,
+    client, distinct_objects, event, live_app, post_batch, subscribe, Frame, WEBHOOK_TOKEN,
 };
 use crate::process::GatewayProcess;
 
@@ -39,15 +39,6 @@ async fn post_all(origin: &str, batches: &[Vec<String>]) {
     for batch in batches {
         assert_eq!(post_batch(&client, origin, batch).await, StatusCode::OK);
     }
-}
-
-/// Asserts the frames are events with increasing ids, each of a distinct object, and returns the objects.
-fn distinct_objects(frames: &[Frame]) -> HashSet<usize> {
-    let ids = ids(frames);
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase");
-    let objects: HashSet<usize> = frames.iter().map(|f| object_of(&f.data)).collect();
-    assert_eq!(objects.len(), frames.len(), "no event twice");
-    objects
 }
 
 #[actix_web::test]
