@@ -6,6 +6,7 @@
 //! the answer never depends on the order of arrival, and a late event costs its hour's events, not the day's.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::rules::{Direction, OccupancyRules};
 use crate::live::event::LiveEvent;
@@ -47,8 +48,9 @@ pub struct LocationDay {
     pub since: i64,
     /// The next reset, UTC microseconds.
     pub until: i64,
-    seen: HashSet<String>,
-    events: BTreeMap<(i64, String), (Kind, String)>,
+    /// Identities held, each shared with its key in `events` (a day can hold many).
+    seen: HashSet<Arc<str>>,
+    events: BTreeMap<(i64, Arc<str>), (Kind, String)>,
     counts: Counts,
     /// The counts before the first event of each hour since the reset, up to the newest event's hour:
     /// where a fold for a late event starts.
@@ -83,10 +85,12 @@ impl LocationDay {
             _ => return false,
         };
         let time = event.event_time_micros;
-        if time < self.since || time >= self.until || !self.seen.insert(event.identity.clone()) {
+        if time < self.since || time >= self.until || self.seen.contains(event.identity.as_str()) {
             return false;
         }
-        let key = (time, event.identity.clone());
+        let identity: Arc<str> = event.identity.as_str().into();
+        self.seen.insert(identity.clone());
+        let key = (time, identity);
         let in_order = self
             .events
             .keys()
@@ -122,7 +126,7 @@ impl LocationDay {
     fn fold_from(&mut self, hour: usize, rules: &OccupancyRules, names: &TriggerNames) -> bool {
         self.hourly.truncate(hour + 1);
         let mut counts = self.hourly[hour].clone();
-        let from = (self.since + hour as i64 * HOUR, String::new());
+        let from: (i64, Arc<str>) = (self.since + hour as i64 * HOUR, "".into());
         for ((time, _), (kind, trigger)) in self.events.range(from..) {
             let at = self.hour_of(*time);
             while self.hourly.len() <= at {
