@@ -14,18 +14,22 @@ use crate::mirror::event::EventFilter;
 use crate::mirror::store::{CountQuery, Dimension, GroupCount, StoreError};
 
 /// Rollup rows in the ranges `$1..$3`, then events in the ranges `$4..$5` counted per instant and combination.
-/// LATERAL makes each range its own index range scan: joined plainly, the planner may scan a whole table.
+/// Each range is its own index range scan. LATERAL alone does not make it one: the planner pulls a plain
+/// subquery up into the join and, guessing each range holds a third of a level, hash-joined the ranges
+/// against a sequential scan of every rollup row (44,000 rows, mostly minutes, for 200 wanted: 10-15 ms of a
+/// 30-day total at a million events). `OFFSET 0` keeps each subquery whole, so it runs once per range, by
+/// the primary key or the time index (0.25 ms on the server for that total).
 const READ: &str = "
 SELECT r.level, r.unit, r.counts, 0::int8, 0::int4
 FROM unnest($1::int2[], $2::int8[], $3::int8[]) AS q(level, lo, hi)
 CROSS JOIN LATERAL (
-    SELECT level, unit, counts FROM mirror_rollups WHERE level = q.level AND unit BETWEEN q.lo AND q.hi
+    SELECT level, unit, counts FROM mirror_rollups WHERE level = q.level AND unit BETWEEN q.lo AND q.hi OFFSET 0
 ) AS r
 UNION ALL
 SELECT (-1)::int2, e.event_time_us, NULL::bytea, count(*), e.dims_id
 FROM unnest($4::int8[], $5::int8[]) AS q(lo, hi)
 CROSS JOIN LATERAL (
-    SELECT event_time_us, dims_id FROM mirror_events WHERE event_time_us BETWEEN q.lo AND q.hi
+    SELECT event_time_us, dims_id FROM mirror_events WHERE event_time_us BETWEEN q.lo AND q.hi OFFSET 0
 ) AS e
 GROUP BY e.event_time_us, e.dims_id";
 
