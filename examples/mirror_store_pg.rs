@@ -116,11 +116,15 @@ async fn main() -> Result<(), String> {
     let database = format!("mirror_bench_{}", std::process::id());
     admin(&admin_url, &format!("CREATE DATABASE {database}")).await?;
     let outcome = run(&admin_url, &database, n).await;
-    admin(
-        &admin_url,
-        &format!("DROP DATABASE {database} WITH (FORCE)"),
-    )
-    .await?;
+    if std::env::var_os("MIRROR_BENCH_KEEP").is_some_and(|v| v == "1") {
+        println!("kept_database={database}");
+    } else {
+        admin(
+            &admin_url,
+            &format!("DROP DATABASE {database} WITH (FORCE)"),
+        )
+        .await?;
+    }
     outcome
 }
 
