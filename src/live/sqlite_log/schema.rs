@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use crate::mirror::sqlite::durable::make_durable;
+use crate::mirror::sqlite::durable::{make_durable, schema_version};
 
 /// Schema version written to `user_version`; a file from a newer gateway is refused rather than misread.
 const SCHEMA_VERSION: i64 = 1;
@@ -40,15 +40,7 @@ CREATE INDEX IF NOT EXISTS rejected_by_received ON rejected (received_us);
 /// `kill -9` and power loss), then creates the tables.
 pub(super) fn prepare(conn: &Connection) -> Result<(), String> {
     make_durable(conn)?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| format!("reading the schema version: {e}"))?;
-    if version > SCHEMA_VERSION {
-        return Err(format!(
-            "schema version {version} is newer than this gateway's {SCHEMA_VERSION}; \
-             use that gateway or move the file away"
-        ));
-    }
+    schema_version(conn, SCHEMA_VERSION)?;
     conn.execute_batch(SCHEMA)
         .map_err(|e| format!("creating the tables: {e}"))?;
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::durable::make_durable;
+use super::durable::{make_durable, schema_version};
 use super::rollups;
 
 /// Schema version written to `user_version`; a file from a newer gateway is refused rather than misread.
@@ -64,14 +64,14 @@ pub(super) fn prepare(conn: &mut Connection) -> Result<(), String> {
     // from the file on every query once event pages have passed through.
     conn.pragma_update(None, "cache_size", -32_768)
         .map_err(|e| format!("setting the cache size: {e}"))?;
-    if schema_version(conn)? == SCHEMA_VERSION {
+    if schema_version(conn, SCHEMA_VERSION)? == SCHEMA_VERSION {
         return Ok(());
     }
     // Read again under the write lock, so that two processes opening one old file upgrade it once.
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| format!("locking the file: {e}"))?;
-    let version = schema_version(&tx)?;
+    let version = schema_version(&tx, SCHEMA_VERSION)?;
     if version == SCHEMA_VERSION {
         return Ok(()); // upgraded meanwhile; the dropped transaction wrote nothing
     }
@@ -97,20 +97,6 @@ pub(super) fn prepare(conn: &mut Connection) -> Result<(), String> {
         .map_err(|e| format!("writing the schema version: {e}"))?;
     tx.commit()
         .map_err(|e| format!("committing the tables: {e}"))
-}
-
-/// The file's `user_version`; an error for one newer than this gateway's.
-fn schema_version(conn: &Connection) -> Result<i64, String> {
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| format!("reading the schema version: {e}"))?;
-    if version > SCHEMA_VERSION {
-        return Err(format!(
-            "schema version {version} is newer than this gateway's {SCHEMA_VERSION}; \
-             use that gateway or move the file away"
-        ));
-    }
-    Ok(version)
 }
 
 /// The tables of a version 1 file, for the upgrade test.
