@@ -135,13 +135,33 @@ async fn occupancy_equals_an_independent_count_of_the_same_shuffled_events() {
     app.stop().await;
 }
 
+/// A gateway counting by `rules` whose mirror is a SQLite store of its own, which the test fills as the
+/// sync would; the store's directory lives as long as the first part.
+async fn with_own_mirror(rules: &str) -> (tempfile::TempDir, Arc<dyn EventStore>, OccupancyApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open_in(dir.path()).await.unwrap());
+    let mirror = Arc::new(Mirror::new(store.clone(), Coverage::default()));
+    let app = spawn(by_ids(rules), Some(mirror)).await;
+    (dir, store, app)
+}
+
+/// Stores `events`, each with its cloud id, as one page of the sync.
+async fn sync(store: &dyn EventStore, events: &[(&LiveEvent, i64)]) {
+    let page: Vec<_> = events.iter().map(|(e, id)| synced_form(e, *id)).collect();
+    let cursor = SyncCursor {
+        since_micros: events
+            .iter()
+            .map(|(e, _)| e.event_time_micros)
+            .max()
+            .unwrap(),
+        after_id: events.last().map(|(_, id)| *id),
+    };
+    store.insert_page(&page, cursor).await.unwrap();
+}
+
 #[actix_web::test]
 async fn a_webhook_event_and_the_same_event_synced_later_count_once() {
-    let store_dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn EventStore> =
-        Arc::new(SqliteStore::open_in(store_dir.path()).await.unwrap());
-    let mirror = Arc::new(Mirror::new(store.clone(), Coverage::default()));
-    let app = spawn(by_ids("in=t-in;out=t-out"), Some(mirror)).await;
+    let (_dir, store, app) = with_own_mirror("in=t-in;out=t-out").await;
     let at = now() - 60 * SECOND;
     let webhook = webhook_event(5, "t-in", "TripwireCrossed", 1, at);
     app.deliver(std::slice::from_ref(&webhook), 1).await;
@@ -149,17 +169,7 @@ async fn a_webhook_event_and_the_same_event_synced_later_count_once() {
 
     // The sync brings the same event with its id, in the API's date form, and one the webhook missed.
     let missed = webhook_event(5, "t-in", "TripwireCrossed", 2, at);
-    let cursor = SyncCursor {
-        since_micros: at,
-        after_id: None,
-    };
-    store
-        .insert_page(
-            &[synced_form(&webhook, 501), synced_form(&missed, 502)],
-            cursor,
-        )
-        .await
-        .unwrap();
+    sync(store.as_ref(), &[(&webhook, 501), (&missed, 502)]).await;
 
     let state = app.state_when(5, 2).await;
     assert_eq!(
@@ -175,21 +185,10 @@ async fn a_webhook_event_and_the_same_event_synced_later_count_once() {
 
 #[actix_web::test]
 async fn an_event_the_sync_stores_late_with_an_older_time_still_counts() {
-    let store_dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn EventStore> =
-        Arc::new(SqliteStore::open_in(store_dir.path()).await.unwrap());
-    let mirror = Arc::new(Mirror::new(store.clone(), Coverage::default()));
-    let app = spawn(by_ids("in=t-in;out=t-out"), Some(mirror)).await;
+    let (_dir, store, app) = with_own_mirror("in=t-in;out=t-out").await;
     let recent = now() - 60 * SECOND;
-    let page = |event: &LiveEvent, id| {
-        let cursor = SyncCursor {
-            since_micros: event.event_time_micros,
-            after_id: Some(id),
-        };
-        (vec![synced_form(event, id)], cursor)
-    };
-    let (events, cursor) = page(&webhook_event(6, "t-in", "TripwireCrossed", 1, recent), 601);
-    store.insert_page(&events, cursor).await.unwrap();
+    let first = webhook_event(6, "t-in", "TripwireCrossed", 1, recent);
+    sync(store.as_ref(), &[(&first, 601)]).await;
     assert_eq!(app.state_when(6, 1).await["occupancy"], 1);
 
     // Stored after the newest, with a time well before it (still today, UTC): the tail walked again.
@@ -200,8 +199,8 @@ async fn an_event_the_sync_stores_late_with_an_older_time_still_counts() {
         .and_utc()
         .timestamp_micros();
     let early = (recent - 30 * 60 * SECOND).max(midnight);
-    let (events, cursor) = page(&webhook_event(6, "t-in", "TripwireCrossed", 2, early), 602);
-    store.insert_page(&events, cursor).await.unwrap();
+    let late = webhook_event(6, "t-in", "TripwireCrossed", 2, early);
+    sync(store.as_ref(), &[(&late, 602)]).await;
     let state = app.state_when(6, 2).await;
     assert_eq!(
         (state["occupancy"].clone(), state["events"].clone()),
