@@ -20,6 +20,7 @@ pub mod webhooks;
 
 use actix_web::web;
 
+use crate::callers::gate::{is_under, WEBHOOK_PREFIX};
 use crate::error::GatewayError;
 
 use crate::camlytics::endpoints::route_spec;
@@ -87,9 +88,7 @@ pub async fn not_found(
         | "/v1/webhooks/rejected"
         | "/live" => Some("GET"),
         // Any token: a POST there is the intake's 404 (unknown token), another method is told POST.
-        path if path.starts_with("/webhooks/camlytics/") && request.method() != "POST" => {
-            Some("POST")
-        }
+        path if is_under(path, &[WEBHOOK_PREFIX]) && request.method() != "POST" => Some("POST"),
         _ => None,
     };
     if let Some(allow) = allow {
@@ -97,7 +96,7 @@ pub async fn not_found(
             msg: format!(
                 "{} {} is not allowed; this path answers {allow} only",
                 request.method(),
-                crate::ops::access_log::shown_path(request.path())
+                crate::callers::redact::shown_path(request.path())
             ),
             allow,
         });
@@ -105,6 +104,6 @@ pub async fn not_found(
     Err(GatewayError::NotFound(format!(
         "no route {} {}; the API is under {BASE_PATH}: /locations, /channels, /triggers, /events, /totals/triggers, /totals/types",
         request.method(),
-        crate::ops::access_log::shown_path(request.path())
+        crate::callers::redact::shown_path(request.path())
     )))
 }

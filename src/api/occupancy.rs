@@ -8,6 +8,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::occupancy_stream::occupancy_events;
 use crate::cache::ResponseCache;
+use crate::callers::gate::ACCESS_TOKEN;
 use crate::error::{ErrorBody, GatewayError};
 use crate::live::occupancy::feeding::TriggerSource;
 use crate::live::occupancy::names::CachedTriggers;
@@ -152,7 +153,7 @@ pub async fn occupancy(request: HttpRequest) -> Result<HttpResponse, GatewayErro
 )]
 #[get("/v1/occupancy/stream")]
 pub async fn occupancy_stream(request: HttpRequest) -> Result<HttpResponse, GatewayError> {
-    let location = location_of(request.query_string(), &["access_token"])?;
+    let location = location_of(request.query_string(), &[ACCESS_TOKEN])?;
     let service = service(&request).await?;
     Ok(occupancy_events(service, location))
 }

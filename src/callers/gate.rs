@@ -10,14 +10,16 @@ use actix_web::http::header;
 use super::address::{client_address, Incoming};
 use super::limiter::{CallerLimiter, Decision};
 use super::quota::CallerQuotas;
+use super::redact::shown_path;
 use super::refusals::{Reason, RefusalLog, SUMMARY_INTERVAL};
 use super::settings::{CallerQuota, CallersSettings, RequestLimits, DEFAULT_TOKEN_QUOTA};
 use super::tokens::Tokens;
 use super::{Caller, CallerName};
 use crate::error::GatewayError;
 
-/// The largest request body let through unread: no route reads a body, and a larger one only costs the
-/// connection (nginx's `client_max_body_size` answers the same 413).
+/// The largest request body let through unread: no route but the webhook intake (which has its own limit)
+/// reads a body, and a larger one only costs the connection (nginx's `client_max_body_size` answers the
+/// same 413).
 pub const MAX_REQUEST_BODY_BYTES: u64 = 64 * 1024;
 
 /// Paths anyone may reach without a token or a quota: probes, metrics and the API documentation.
@@ -42,6 +44,10 @@ pub const ADMIN_PREFIX: &str = "/admin";
 
 /// Admin-only paths outside [`ADMIN_PREFIX`]: the webhook quarantine holds what callers did not send.
 pub const ADMIN_PATHS: &[&str] = &[ADMIN_PREFIX, "/v1/webhooks/rejected"];
+
+/// The query parameter a browser's `EventSource` (which cannot set headers) sends its token in, on
+/// [`QUERY_TOKEN_PATHS`].
+pub const ACCESS_TOKEN: &str = "access_token";
 
 /// The webhook intake, an open path whose body limit is `GATEWAY_WEBHOOK_MAX_BYTES`, not
 /// [`MAX_REQUEST_BODY_BYTES`].
@@ -190,7 +196,7 @@ impl Gate {
             format!(
                 "refused {} {} from {from}: {refusal}",
                 request.head().method,
-                request.path()
+                shown_path(request.path())
             )
         });
         Err(refusal)
@@ -217,8 +223,10 @@ impl Gate {
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         // The intake checks its token first and its own limit (GATEWAY_WEBHOOK_MAX_BYTES) as it reads, so
         // a wrong token is a 404 whatever the body's size: a 413 here would tell a guess the route exists.
-        let intake = is_under(request.path(), &[WEBHOOK_PREFIX]);
-        if let Some(body) = body.filter(|bytes| !intake && *bytes > MAX_REQUEST_BODY_BYTES) {
+        let unread = |bytes: &u64| {
+            *bytes > MAX_REQUEST_BODY_BYTES && !is_under(request.path(), &[WEBHOOK_PREFIX])
+        };
+        if let Some(body) = body.filter(unread) {
             return Err(GatewayError::body_too_large(body, MAX_REQUEST_BODY_BYTES));
         }
         let query = request.query().len();
@@ -276,7 +284,11 @@ impl Gate {
             .and_then(|d| Some((d.retry_after?, d.pace.quota)));
         if let Some((retry_after, quota)) = over {
             self.log_refusal(&caller.name, Reason::RateLimited, || {
-                format!("rate limited caller {} on {}", caller.name, request.path())
+                format!(
+                    "rate limited caller {} on {}",
+                    caller.name,
+                    shown_path(request.path())
+                )
             });
             // Addresses churn; only token names make a bounded set of label values.
             let label = if self.token_mode() {
@@ -293,7 +305,7 @@ impl Gate {
                 format!(
                     "refused caller {} on {}: not an admin",
                     caller.name,
-                    request.path()
+                    shown_path(request.path())
                 )
             });
             return Admission::Refused(super::admin::forbidden(&caller), decision);
@@ -324,7 +336,7 @@ fn query_token(request: &impl Incoming) -> Option<std::borrow::Cow<'_, str>> {
         return None;
     }
     form_urlencoded::parse(request.query().as_bytes())
-        .find(|(name, _)| name == "access_token")
+        .find(|(name, _)| name == ACCESS_TOKEN)
         .map(|(_, token)| token)
 }
 
@@ -334,7 +346,7 @@ fn record_rejection(caller: &str, reason: &'static str) {
 }
 
 /// `path` is one of `prefixes` or below one of them (`/metrics` and `/metrics/x`, not `/metricsx`).
-fn is_under(path: &str, prefixes: &[&str]) -> bool {
+pub fn is_under(path: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|prefix| {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))

@@ -8,6 +8,7 @@ pub mod headers;
 pub mod limiter;
 pub mod middleware;
 pub mod quota;
+pub mod redact;
 pub mod refusals;
 pub mod settings;
 pub mod sources;

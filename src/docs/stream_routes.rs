@@ -9,7 +9,8 @@ use utoipa::openapi::{ContentBuilder, RefOr, Required, Response, ResponseBuilder
 
 use super::params::query_parameters;
 use super::responses::{error_response, example_message, ERROR_STATUSES};
-use crate::live::stream::filter::{StreamAsk, ACCESS_TOKEN, LAST_EVENT_ID, STREAM};
+use crate::callers::gate::ACCESS_TOKEN;
+use crate::live::stream::filter::{StreamAsk, LAST_EVENT_ID, STREAM};
 use crate::live::stream::Refused;
 
 /// The query of `/v1/events/stream`, for the document.

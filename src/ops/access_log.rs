@@ -13,6 +13,8 @@ use actix_web::Error;
 use metrics::{Counter, Histogram};
 use pin_project_lite::pin_project;
 
+use crate::callers::gate::{is_under, WEBHOOK_PREFIX};
+use crate::callers::redact;
 use crate::callers::{Caller, CallerName};
 
 /// The log target of access lines (`RUST_LOG=camlytics_gateway::access=info`).
@@ -50,18 +52,6 @@ pub const ROUTES: &[&str] = &[
     "/openapi.json",
 ];
 
-/// The webhook intake's path before its token: the token itself is never logged.
-const WEBHOOK_PATH: &str = "/webhooks/camlytics/";
-
-/// `path` as logged: a webhook token (the last segment of an intake path) replaced by `[REDACTED]`.
-pub fn shown_path(path: &str) -> std::borrow::Cow<'_, str> {
-    if path.starts_with(WEBHOOK_PATH) {
-        format!("{WEBHOOK_PATH}[REDACTED]").into()
-    } else {
-        path.into()
-    }
-}
-
 /// Labels beyond [`ROUTES`]: the Swagger UI's files, and everything else.
 const SWAGGER_UI: &str = "/swagger-ui/{tail}";
 const UNMATCHED: &str = "unmatched";
@@ -72,7 +62,7 @@ fn route_index(path: &str) -> usize {
     if let Some(index) = ROUTES.iter().position(|route| *route == path) {
         return index;
     }
-    if path.starts_with(WEBHOOK_PATH) {
+    if is_under(path, &[WEBHOOK_PREFIX]) {
         if let Some(index) = ROUTES
             .iter()
             .position(|r| *r == "/webhooks/camlytics/{token}")
@@ -222,8 +212,8 @@ pub fn observe_answer(
     record(route, status, took.as_secs_f64());
     let line = AccessLine {
         method: head.method.as_str(),
-        path: &shown_path(path),
-        query: &shown_query(head.uri.query().unwrap_or_default()),
+        path,
+        query: head.uri.query().unwrap_or_default(),
         route: label(route),
         status,
         answer_headers,
@@ -232,34 +222,12 @@ pub fn observe_answer(
     line.write(caller);
 }
 
-/// `query` as logged: the value of every `access_token` parameter (a caller's token, sent in the query by
-/// browsers' EventSource) replaced by `[REDACTED]`, however its name is percent-encoded.
-pub fn shown_query(query: &str) -> std::borrow::Cow<'_, str> {
-    if !query.contains('%') && !query.contains("access_token") {
-        return std::borrow::Cow::Borrowed(query);
-    }
-    let pairs: Vec<String> = query
-        .split('&')
-        .map(|pair| {
-            let name = form_urlencoded::parse(pair.as_bytes())
-                .next()
-                .map(|(n, _)| n);
-            match name {
-                Some(name) if name == "access_token" => {
-                    let raw_name = pair.split_once('=').map_or(pair, |(n, _)| n);
-                    format!("{raw_name}=[REDACTED]")
-                }
-                _ => pair.to_string(),
-            }
-        })
-        .collect();
-    std::borrow::Cow::Owned(pairs.join("&"))
-}
-
 /// What one access line says.
 struct AccessLine<'a> {
     method: &'a str,
+    /// As received: tokens in it are redacted only when the line is written.
     path: &'a str,
+    /// As received, the same.
     query: &'a str,
     route: &'a str,
     status: u16,
@@ -269,7 +237,8 @@ struct AccessLine<'a> {
 }
 
 impl AccessLine<'_> {
-    /// Writes the line when access lines are enabled at its level; `caller` is worked out only then.
+    /// Writes the line when access lines are enabled at its level; `caller` and the redacted path and
+    /// query are worked out only then.
     fn write(&self, caller: impl FnOnce() -> CallerName) {
         let Self {
             method,
@@ -290,6 +259,7 @@ impl AccessLine<'_> {
             return;
         }
         let caller = caller();
+        let (path, query) = (redact::shown_path(path), redact::shown_query(query));
         let cache = answer_headers
             .get(crate::cache::respond::CACHE_STATUS)
             .and_then(|v| v.to_str().ok())
@@ -335,30 +305,5 @@ mod tests {
             route_label("/webhooks/camlytics/tok"),
             "/webhooks/camlytics/{token}"
         );
-    }
-
-    #[test]
-    fn a_webhook_token_and_an_access_token_are_never_shown() {
-        assert_eq!(
-            shown_path("/webhooks/camlytics/tok-123"),
-            "/webhooks/camlytics/[REDACTED]"
-        );
-        assert_eq!(shown_path("/v1/series"), "/v1/series");
-        assert_eq!(
-            shown_query("channel_id=a&access_token=tok-9&x=1"),
-            "channel_id=a&access_token=[REDACTED]&x=1"
-        );
-    }
-
-    #[test]
-    fn a_token_in_the_query_is_redacted_however_it_is_spelled() {
-        assert_eq!(shown_query("location_id=1"), "location_id=1");
-        assert_eq!(
-            shown_query("access_token=t0k3n&origin=Vehicle"),
-            "access_token=[REDACTED]&origin=Vehicle"
-        );
-        let sly = shown_query("%61ccess_token=t0k3n&channel_id=a%20b");
-        assert!(!sly.contains("t0k3n"), "{sly}");
-        assert!(sly.contains("channel_id=a%20b"), "{sly}");
     }
 }

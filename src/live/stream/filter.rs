@@ -1,12 +1,11 @@
 //! What a subscriber asked for: the filters of `/v1/events/stream`, checked as the API's own parameters are
 //! (a 400 naming the parameter), and where to resume.
 
+use crate::callers::gate::ACCESS_TOKEN;
 use crate::camlytics::endpoints::{RouteSpec, EVENTS};
 use crate::camlytics::query::{validate, BadParam};
 use crate::live::event::LiveEvent;
 
-/// The query parameter a browser's `EventSource` (which cannot set headers) sends its token in.
-pub const ACCESS_TOKEN: &str = "access_token";
 /// The query form of the `Last-Event-ID` header.
 pub const LAST_EVENT_ID: &str = "last_event_id";
 
