@@ -252,10 +252,16 @@ mod tests {
                 &names,
             );
         }
-        // Every third event arrives last, in reverse: each is hours older than the newest one held.
+        let counts = in_order.counts();
+        assert_eq!(
+            (counts.occupancy, counts.entries, counts.exits),
+            (20, 40, 20)
+        );
+        // The entries arrive last, in reverse, each hours older than the newest held; the exits that came
+        // first would be floored at zero if they were counted in the order they arrived.
         let mut shuffled = LocationDay::new(0, 24 * HOUR);
         let (late, rest): (Vec<_>, Vec<_>) =
-            steps.iter().enumerate().partition(|(i, _)| i % 3 == 0);
+            steps.iter().enumerate().partition(|(i, _)| i % 3 != 2);
         for (i, (trigger, time)) in rest.into_iter().chain(late.into_iter().rev()) {
             shuffled.add(
                 &event(trigger, "TripwireCrossed", *time, i as i64),

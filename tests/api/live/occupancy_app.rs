@@ -155,3 +155,23 @@ pub fn synced_form(webhook: &LiveEvent, id: i64) -> StoredEvent {
     let raw: Box<RawValue> = serde_json::from_str(&text).unwrap();
     StoredEvent::from_raw(&raw).unwrap()
 }
+
+/// Waits, when the clock is within a few minutes of midnight in UTC or in New York, until it is a few
+/// minutes past: these tests place events up to a few minutes before now, all of which must fall on the
+/// day the count is read in, and the count must not reset while a test runs.
+pub async fn clear_of_midnight() {
+    use chrono::Timelike;
+    const MARGIN: i64 = 180;
+    const DAY: i64 = 86_400;
+    for zone in [chrono_tz::UTC, chrono_tz::America::New_York] {
+        let into_day = chrono::Utc::now()
+            .with_timezone(&zone)
+            .num_seconds_from_midnight() as i64;
+        let wait = match into_day {
+            t if t < MARGIN => MARGIN - t,
+            t if t > DAY - MARGIN => DAY - t + MARGIN,
+            _ => 0,
+        };
+        tokio::time::sleep(Duration::from_secs(wait as u64)).await;
+    }
+}

@@ -9,7 +9,7 @@ use camlytics_gateway::live::occupancy::rules::OccupancyRules;
 use camlytics_gateway::live::occupancy::settings::OccupancySettings;
 use futures_util::StreamExt;
 
-use super::occupancy_app::{spawn, spawn_with, webhook_event};
+use super::occupancy_app::{clear_of_midnight, spawn, spawn_with, webhook_event};
 use crate::helpers::TestConfig;
 
 const SECOND: i64 = 1_000_000;
@@ -39,6 +39,7 @@ where
 
 #[actix_web::test]
 async fn the_occupancy_stream_sends_the_current_state_then_each_change() {
+    clear_of_midnight().await;
     let app = spawn(by_ids(), None).await;
     let now = chrono::Utc::now().timestamp_micros();
     app.deliver(
@@ -99,7 +100,22 @@ async fn the_occupancy_stream_sends_the_current_state_then_each_change() {
     )
     .await;
     app.state_when(10, 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Then one more of this location's: the stream has read past the other's change when this arrives.
+    app.deliver(
+        &[webhook_event(
+            9,
+            "t-in",
+            "TripwireCrossed",
+            4,
+            now - 20 * SECOND,
+        )],
+        1,
+    )
+    .await;
+    assert!(
+        read_until(&mut stream, &mut text, r#""occupancy":3,"#).await,
+        "{text}"
+    );
     assert!(!text.contains(r#""location_id":10"#), "{text}");
     drop(stream);
     app.stop().await;
