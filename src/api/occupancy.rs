@@ -9,6 +9,8 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use super::occupancy_stream::occupancy_events;
 use crate::cache::ResponseCache;
 use crate::callers::gate::ACCESS_TOKEN;
+use crate::camlytics::endpoints::{ParamKind, RouteSpec};
+use crate::camlytics::query::validate;
 use crate::error::{ErrorBody, GatewayError};
 use crate::live::occupancy::feeding::TriggerSource;
 use crate::live::occupancy::names::CachedTriggers;
@@ -29,43 +31,22 @@ pub struct OccupancyQuery {
     location_id: Option<i32>,
 }
 
-/// Reads `location_id` (optional); `extra` names the other parameters the route takes.
+/// The occupancy routes' one parameter, checked as the API's own are (unknown or repeated names refused,
+/// the id an int32).
+const OCCUPANCY: RouteSpec = RouteSpec {
+    endpoint: "/v1/occupancy",
+    params: &[("location_id", ParamKind::Int32)],
+};
+
+/// Reads `location_id` (optional); `extra` names the other parameters the route takes (read elsewhere).
 fn location_of(query: &str, extra: &[&str]) -> Result<Option<i64>, GatewayError> {
-    let mut location = None;
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        match name.as_ref() {
-            "location_id" if location.is_some() => {
-                return Err(GatewayError::bad_param(
-                    "location_id",
-                    "given twice; give it once",
-                ))
-            }
-            "location_id" => {
-                let id = value
-                    .trim()
-                    .parse::<i32>()
-                    .ok()
-                    .filter(|id| *id >= 0)
-                    .map(i64::from);
-                location = Some(id.ok_or_else(|| {
-                    GatewayError::bad_param(
-                        "location_id",
-                        format!(
-                            "'{value}' is not a location id; allowed: a whole number from 0 to 2147483647"
-                        ),
-                    )
-                })?);
-            }
-            other if extra.contains(&other) => {}
-            other => {
-                return Err(GatewayError::bad_param(
-                    other,
-                    "unknown parameter; allowed: location_id",
-                ))
-            }
-        }
-    }
-    Ok(location)
+    let own = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| !extra.contains(&&**name)),
+        )
+        .finish();
+    let params = validate(&OCCUPANCY, &own)?;
+    Ok(params.into_iter().find_map(|(_, id)| id.parse().ok()))
 }
 
 /// The service, once its rebuild from the stores is done.
