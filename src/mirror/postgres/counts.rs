@@ -209,3 +209,34 @@ fn corrupt() -> Failure {
         "a rollup names a dimension combination the store does not hold".into(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_come_out_by_bucket_then_group_value_with_a_bucket_met_twice_merged() {
+        let groups = vec![vec!["a".to_owned()], vec!["b".to_owned()]];
+        // Id 0 counts in "b", id 1 in "a", id 2 is filtered out; id 3 is not known yet.
+        let selector = Selector::new(vec![Slot::Group(1), Slot::Group(0), Slot::Skip], groups);
+        let (mut sums, mut unknown) = (Sums::new(2), Vec::new());
+        sums.enter(0);
+        sums.add(&selector, 0, 2, &mut unknown);
+        sums.add(&selector, 1, 3, &mut unknown);
+        sums.enter(1);
+        sums.add(&selector, 0, 1, &mut unknown);
+        // Bucket 0 again (its ragged end, read from the events).
+        sums.enter(0);
+        sums.add(&selector, 0, 5, &mut unknown);
+        sums.add(&selector, 2, 9, &mut unknown);
+        sums.add(&selector, 3, 4, &mut unknown);
+        let out: Vec<(usize, String, u64)> = sums
+            .ordered(&selector)
+            .into_iter()
+            .map(|g| (g.bucket, g.group.concat(), g.count))
+            .collect();
+        let want = [(0, "a", 3), (0, "b", 7), (1, "b", 1)];
+        assert_eq!(out, want.map(|(b, g, c)| (b, g.to_owned(), c)));
+        assert_eq!(unknown, vec![3]);
+    }
+}

@@ -103,6 +103,12 @@ pub(super) struct Selector {
 }
 
 impl Selector {
+    /// A selector from its slots and groups as given (tests of what reads it).
+    #[cfg(test)]
+    pub(super) fn new(by_id: Vec<Slot>, groups: Vec<Vec<String>>) -> Self {
+        Self { by_id, groups }
+    }
+
     /// What `id` means to the query.
     pub(super) fn slot(&self, id: u32) -> Slot {
         self.by_id
