@@ -24,6 +24,13 @@ pub struct GatewayProcess {
 }
 
 impl GatewayProcess {
+    /// The gateway's `http://127.0.0.1:<port>`, for paths outside the API.
+    pub fn origin(&self) -> String {
+        self.api
+            .trim_end_matches(camlytics_gateway::camlytics::BASE_PATH)
+            .to_string()
+    }
+
     /// Starts `serve` with the test key and secret against `cloud_url`, on a nonce state of its own.
     pub fn start_fresh(cloud_url: &str, env: &[(&str, &str)]) -> Self {
         let state = tempfile::tempdir().expect("a temporary state dir");

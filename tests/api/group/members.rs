@@ -79,6 +79,11 @@ impl Member {
     pub fn api(&self) -> &str {
         &self.process.as_ref().expect("a running gateway").api
     }
+
+    /// The running gateway's `http://127.0.0.1:<port>`, for paths outside the API.
+    pub fn origin(&self) -> String {
+        self.process.as_ref().expect("a running gateway").origin()
+    }
 }
 
 /// A status, its `Retry-After` and `Cache-Status`, and body.

@@ -11,10 +11,6 @@ fn webhook_env() -> [(&'static str, String); 1] {
     [("GATEWAY_WEBHOOK_TOKENS", format!("portal:{WEBHOOK_TOKEN}"))]
 }
 
-fn origin(gateway: &GatewayProcess) -> String {
-    gateway.api.trim_end_matches("/service/api/v1").to_string()
-}
-
 #[actix_web::test]
 async fn every_acknowledged_event_is_there_after_kill_9_and_a_restart() {
     let cloud = spawn_app().await;
@@ -22,7 +18,7 @@ async fn every_acknowledged_event_is_there_after_kill_9_and_a_restart() {
     let env = webhook_env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let gateway = GatewayProcess::start(&cloud.cloud_url, state.path(), &env);
-    let at = origin(&gateway);
+    let at = gateway.origin();
     let mut acknowledged = BTreeSet::new();
     for b in 0..20u64 {
         let ns: Vec<u64> = (b * 100..(b + 1) * 100).collect();
@@ -42,7 +38,7 @@ async fn every_acknowledged_event_is_there_after_kill_9_and_a_restart() {
 
     // After the restart, the cloud's retry of the last batch is a duplicate, and new events follow.
     let gateway = GatewayProcess::start(&cloud.cloud_url, state.path(), &env);
-    let at = origin(&gateway);
+    let at = gateway.origin();
     let last: Vec<u64> = (1_900..2_000).collect();
     let (status, answer) = post(&at, WEBHOOK_TOKEN, batch(&last)).await;
     assert_eq!(
@@ -64,7 +60,7 @@ async fn the_webhook_token_appears_in_no_log_line_nor_in_metrics() {
     let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     env.push(("GATEWAY_LOG_FORMAT", "json"));
     let gateway = GatewayProcess::start_fresh(&cloud.cloud_url, &env);
-    let at = origin(&gateway);
+    let at = gateway.origin();
     assert_eq!(post(&at, WEBHOOK_TOKEN, batch(&[1, 2])).await.0, 200);
     assert_eq!(post(&at, WEBHOOK_TOKEN, "[{".into()).await.0, 400);
     let bad = batch(&[3]).replace("Pedestrian", "Ghost");

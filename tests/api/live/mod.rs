@@ -13,20 +13,16 @@ mod stream;
 
 use std::path::Path;
 
-use camlytics_gateway::live::settings::{LiveSettings, WebhookTokens};
+use camlytics_gateway::live::settings::LiveSettings;
 
 use crate::helpers::TestConfig;
 
-/// The webhook token the tests configure; distinctive, so a leak is easy to find.
-pub const WEBHOOK_TOKEN: &str = "whk-Zq9-never-log-me";
+pub use sse::WEBHOOK_TOKEN;
 
 /// A test config whose intake takes `WEBHOOK_TOKEN` as the webhook `portal`.
 pub fn webhook_config() -> TestConfig {
     TestConfig {
-        live: LiveSettings {
-            webhook_tokens: Some(WebhookTokens::parse(&format!("portal:{WEBHOOK_TOKEN}")).unwrap()),
-            ..LiveSettings::default()
-        },
+        live: sse::live_settings(LiveSettings::default().stream_max_subscribers),
         ..TestConfig::default()
     }
 }

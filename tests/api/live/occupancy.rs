@@ -99,9 +99,7 @@ async fn occupancy_equals_an_independent_count_of_the_same_shuffled_events() {
         .collect();
     let again: Vec<LiveEvent> = events.iter().step_by(20).cloned().collect();
     events.extend(again);
-    for i in (1..events.len()).rev() {
-        events.swap(i, next(&mut seed) as usize % (i + 1));
-    }
+    super::shuffle(&mut events, next(&mut seed));
 
     app.deliver(&events, 100).await;
 
@@ -336,9 +334,7 @@ async fn a_restart_keeps_todays_count() {
     let client = awc::Client::default();
     for round in 0..2 {
         let gateway = GatewayProcess::start(&cloud_url, state.path(), &env);
-        let origin = gateway
-            .api
-            .trim_end_matches(camlytics_gateway::camlytics::BASE_PATH);
+        let origin = gateway.origin();
         let mut response = client
             .get(format!("{origin}/v1/occupancy?location_id=8"))
             .send()

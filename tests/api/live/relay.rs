@@ -9,13 +9,6 @@ use super::sse::{client, event, object_of, post_batch, subscribe, Subscriber, WE
 use crate::group::members::{start_cloud, Member};
 use crate::group::redis_server::TestRedis;
 
-fn origin(member: &Member) -> String {
-    member
-        .api()
-        .trim_end_matches(camlytics_gateway::camlytics::BASE_PATH)
-        .to_string()
-}
-
 /// Posts probe events (objects from `first` on) to `from` until `listener` sees one of them: the relay
 /// between them is up. Frames of anything else the listener had are passed over.
 async fn until_relayed(from: &str, listener: &mut Subscriber, first: usize) -> HashSet<usize> {
@@ -47,7 +40,7 @@ async fn an_event_received_by_one_gateway_of_a_group_reaches_the_subscribers_of_
     ];
     let a = Member::start(&cloud_url, &redis.url(), &env);
     let b = Member::start(&cloud_url, &redis.url(), &env);
-    let (a, b) = (origin(&a), origin(&b));
+    let (a, b) = (a.origin(), b.origin());
     let mut at_b = subscribe(&b, "", &[]).await.unwrap();
     let mut at_a = subscribe(&a, "", &[]).await.unwrap();
     let mut probes = until_relayed(&a, &mut at_b, 1_000_000).await;

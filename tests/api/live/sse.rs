@@ -11,8 +11,8 @@ use futures_util::StreamExt;
 
 use crate::helpers::{spawn_app_with, TestApp, TestConfig};
 
-/// The webhook token the tests' portal configuration uses.
-pub const WEBHOOK_TOKEN: &str = "wh-9f2c-portal-token";
+/// The webhook token the tests' portal configuration uses; distinctive, so a leak is easy to find.
+pub const WEBHOOK_TOKEN: &str = "whk-Zq9-never-log-me";
 
 /// Live settings with one webhook configuration and a cap of `max_subscribers`.
 pub fn live_settings(max_subscribers: u32) -> LiveSettings {

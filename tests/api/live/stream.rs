@@ -28,9 +28,7 @@ fn shuffled_batches(count: usize, duplicates: usize, batch: usize) -> Vec<Vec<St
         let again = all[next() as usize % count].clone();
         all.push(again);
     }
-    for i in (1..all.len()).rev() {
-        all.swap(i, next() as usize % (i + 1));
-    }
+    super::shuffle(&mut all, next());
     all.chunks(batch).map(<[String]>::to_vec).collect()
 }
 
@@ -161,10 +159,7 @@ fn the_access_token_is_accepted_on_the_stream_and_appears_in_no_log_line() {
             ("RUST_LOG", "debug"),
         ],
     );
-    let origin = gateway
-        .api
-        .trim_end_matches(camlytics_gateway::camlytics::BASE_PATH)
-        .to_string();
+    let origin = gateway.origin();
     system.block_on(async {
         let query = format!("?access_token={token}&location_id=101");
         let mut subscriber = subscribe(&origin, &query, &[]).await.unwrap();
