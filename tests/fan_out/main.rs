@@ -29,12 +29,14 @@ async fn one_stalled_subscriber_does_not_delay_the_others_and_is_cut_off_with_wh
     // Enough to fill the stalled one's socket buffers (up to 4 MiB) and the feed's ring (4096 events).
     let count = 30_000;
     let stalled = StalledSubscriber::open(&app.origin()).await;
+    let (subscribed, mut ready) = tokio::sync::mpsc::unbounded_channel();
     let readers: Vec<_> = (0..2)
         .map(|_| {
-            let origin = origin.clone();
+            let (origin, subscribed) = (origin.clone(), subscribed.clone());
             std::thread::spawn(move || {
                 actix_web::rt::System::new().block_on(async move {
                     let mut subscriber = subscribe(&origin, "", &[]).await.unwrap();
+                    subscribed.send(()).unwrap();
                     let mut arrivals = Vec::new();
                     while arrivals.len() < count {
                         let frames = subscriber.events(1, WAIT).await;
@@ -47,8 +49,10 @@ async fn one_stalled_subscriber_does_not_delay_the_others_and_is_cut_off_with_wh
             })
         })
         .collect();
-    // Both readers connected before the first event.
-    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    // Both readers subscribed (their answers' heads came) before the first event.
+    for _ in 0..2 {
+        ready.recv().await.unwrap();
+    }
     let client = client();
     let mut posted = HashMap::new();
     for (b, batch) in (0..count).collect::<Vec<_>>().chunks(100).enumerate() {
@@ -112,6 +116,8 @@ fn metric(metrics: &str, name: &str) -> f64 {
 /// A subscriber that reads nothing until told to, with a small receive buffer.
 struct StalledSubscriber {
     stream: tokio::net::TcpStream,
+    /// What it read before it stalled: the answer's head and `retry:`.
+    head: Vec<u8>,
 }
 
 impl StalledSubscriber {
@@ -125,14 +131,23 @@ impl StalledSubscriber {
         tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes())
             .await
             .unwrap();
-        // Its head must be answered before it stalls: the subscription starts then.
-        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-        Self { stream }
+        // Its head must be answered before it stalls: the subscription starts then. The head and the
+        // `retry:` that follows are a few hundred bytes, far from filling anything.
+        let mut head = Vec::new();
+        let mut buffer = [0u8; 1024];
+        while !String::from_utf8_lossy(&head).contains("retry: 3000") {
+            let n = tokio::io::AsyncReadExt::read(&mut stream, &mut buffer)
+                .await
+                .unwrap();
+            assert!(n > 0, "the stream closed before its head");
+            head.extend_from_slice(&buffer[..n]);
+        }
+        Self { stream, head }
     }
 
     /// Reads everything now, up to the cut-off: the events before it, and its data.
     async fn read_to_cut_off(mut self) -> (Vec<Frame>, serde_json::Value) {
-        let mut raw = Vec::new();
+        let mut raw = std::mem::take(&mut self.head);
         let mut buffer = [0u8; 65536];
         let deadline = Instant::now() + WAIT;
         while !String::from_utf8_lossy(&raw).contains("event: cut-off") && Instant::now() < deadline
