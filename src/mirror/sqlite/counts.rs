@@ -17,6 +17,9 @@ use crate::mirror::store::{CountQuery, Dimension, GroupCount};
 
 /// A combination the filter leaves out.
 const LEFT_OUT: u32 = u32::MAX;
+/// An id inside the known range that this connection has not read (only a damaged table leaves one after
+/// the reload below).
+const UNKNOWN: u32 = u32::MAX - 1;
 
 /// Whether `edges` can be counted over: at least two, ascending.
 pub(super) fn check_edges(edges: &[i64]) -> Result<(), String> {
@@ -55,10 +58,11 @@ pub(super) fn grouped_counts(
 ) -> rusqlite::Result<Vec<GroupCount>> {
     // One snapshot for every piece, so a page committed meanwhile (by another process) is seen whole or not.
     let tx = conn.transaction()?;
-    let newest_dim: Option<i64> =
-        tx.query_row("SELECT MAX(dim) FROM dimensions", [], |row| row.get(0))?;
-    if newest_dim.is_some_and(|d| usize::try_from(d).is_ok_and(|d| d >= dims.end())) {
-        *dims = Dims::load(&tx)?; // another process added combinations
+    // Another process sharing the file may have added combinations, and not only above the newest id this
+    // connection knows: ids interleave. Combinations are never deleted, so equal numbers mean equal sets.
+    let held: i64 = tx.query_row("SELECT COUNT(*) FROM dimensions", [], |row| row.get(0))?;
+    if usize::try_from(held).is_ok_and(|held| held != dims.len()) {
+        *dims = Dims::load(&tx)?;
     }
     let Some((lo, hi)) = window(&tx, query)? else {
         return Ok(Vec::new());
@@ -84,8 +88,8 @@ pub(super) fn grouped_counts(
                         // The hot loop of a series: one lookup and one add per packed pair.
                         packed::each(bytes, |dim, count| match by_dim.get(dim as usize) {
                             Some(&LEFT_OUT) => {}
+                            Some(&UNKNOWN) | None => unknown = true,
                             Some(&group) => tally.add(group, count),
-                            None => unknown = true,
                         })
                     },
                 )?;
@@ -180,7 +184,7 @@ struct Groups<'a> {
 impl<'a> Groups<'a> {
     fn new(dims: &Dims, filter: &'a EventFilter, group_by: &'a [Dimension]) -> Self {
         let mut groups = Self {
-            by_dim: vec![LEFT_OUT; dims.end()],
+            by_dim: vec![UNKNOWN; dims.end()],
             ids: HashMap::new(),
             values: Vec::new(),
             ranked: 0,
@@ -197,7 +201,7 @@ impl<'a> Groups<'a> {
         }
         groups.values = values;
         for id in groups.ids.values_mut().chain(groups.by_dim.iter_mut()) {
-            if *id != LEFT_OUT {
+            if *id != LEFT_OUT && *id != UNKNOWN {
                 *id = rank[*id as usize] as u32;
             }
         }
@@ -225,7 +229,7 @@ impl<'a> Groups<'a> {
         if let Some(&id) = self.ids.get(&values) {
             return id;
         }
-        let id = u32::try_from(self.values.len()).unwrap_or(LEFT_OUT - 1);
+        let id = u32::try_from(self.values.len()).unwrap_or(UNKNOWN - 1);
         self.ids.insert(values.clone(), id);
         self.values.push(values);
         id

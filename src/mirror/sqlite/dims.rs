@@ -107,6 +107,11 @@ impl Dims {
         self.ids.insert(key, dim);
     }
 
+    /// How many combinations are known.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
     /// One past the largest id known: the length a per-id table needs.
     pub fn end(&self) -> usize {
         self.keys.len()

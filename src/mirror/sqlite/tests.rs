@@ -213,3 +213,32 @@ async fn a_new_file_has_no_cursor() {
     let (_dir, store) = store().await;
     assert_eq!(store.cursor().await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_combination_another_store_on_the_file_added_between_two_of_this_ones_is_counted() {
+    let (dir, first) = store().await;
+    let second = SqliteStore::open_in(dir.path()).await.unwrap();
+    let put = |store: &SqliteStore, id: i64, channel: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .insert_page(
+                    &[event(id, T0 + id * MINUTE, channel, "RegionJoin")],
+                    cursor(T0),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    // Ids 1 and 3 are this store's own; id 2, between them, only the other store has seen.
+    put(&first, 1, "a").await;
+    put(&second, 2, "b").await;
+    put(&first, 3, "c").await;
+
+    assert_eq!(first.count(&EventFilter::default()).await.unwrap(), 3);
+    let on_b = EventFilter {
+        scope: Scope::Channel("b".into()),
+        ..EventFilter::default()
+    };
+    assert_eq!(first.count(&on_b).await.unwrap(), 1);
+}
