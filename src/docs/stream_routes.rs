@@ -81,7 +81,7 @@ impl utoipa::IntoResponses for StreamAnswer {
             .example(Some(example.into()))
             .build();
         let response = ResponseBuilder::new()
-            .description("A Server-Sent Events stream: `retry: 3000` first; then each event as it is received, `id:` its place in the gateway's intake log, `data:` the cloud's JSON on one line; a `: heartbeat` comment every 15 s. `event: reset` says the stream cannot resume right after the id given (it fell out of retention: the stream goes on from the oldest event held; or this gateway never sent it: the stream goes on with new events), with `continues_after`; `event: cut-off`, the last, says the subscriber fell too far behind and where to resume.")
+            .description("A Server-Sent Events stream: `retry: 3000` first; then each event as it is received, `id:` its place in the gateway's intake log, `data:` the cloud's JSON on one line; a `: heartbeat` comment every 15 s. `event: reset` says the stream cannot resume right after the id given (it fell out of retention: the stream goes on from the oldest event held; or this gateway's log never gave it, being another gateway's or from before this one's state was wiped: the stream goes on with new events), with `continues_after`; `event: cut-off`, the last, says the subscriber fell too far behind and where to resume.")
             .content("text/event-stream", body);
         BTreeMap::from([("200".to_owned(), RefOr::T(response.build()))])
     }

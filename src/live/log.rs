@@ -6,6 +6,23 @@
 use super::event::{LiveEvent, Logged};
 use crate::mirror::store::StoreError;
 
+/// The low bits of a seq that count events; the bits above them are the log's tag, drawn at random when
+/// its file is created. Two gateways' logs (or one gateway's before and after its state was wiped) so give
+/// different ids, and a stream told an id of another log says so instead of resuming at the wrong place.
+/// 36 bits count 68 billion events; 17 bits of tag keep every id within JavaScript's exact integers.
+pub const SEQ_BITS: u32 = 36;
+
+/// The largest tag: ids stay at or below 2^53 - 1.
+pub const MAX_TAG: u64 = (1 << 17) - 1;
+
+// Every id is an exact JavaScript number (a browser may read `resume_from` from a cut-off event).
+const _: () = assert!((MAX_TAG + 1) << SEQ_BITS <= 1 << 53);
+
+/// Whether `seq` belongs to the log whose last seq is `last`: same tag, and not past its end.
+pub fn is_of_log(seq: u64, last: u64) -> bool {
+    seq >> SEQ_BITS == last >> SEQ_BITS && seq <= last
+}
+
 /// What appending one event did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Appended {

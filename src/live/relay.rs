@@ -1,7 +1,8 @@
 //! In a group of gateways, an event received by any of them reaches the subscribers of all. Each gateway
 //! announces the events its own intake logged; every other gateway appends what it hears to its own log
 //! (the log's dedupe by identity makes that idempotent), which publishes it to its own feed. So each
-//! gateway's log has its own seqs and is complete, and a subscriber resumes on the gateway it left.
+//! gateway's log has its own seqs (under its own tag) and is complete, and a subscriber resumes on the gateway
+//! it left; another gateway tells it the id is not its own.
 //! The transport (Redis pub/sub in a group) is behind [`LiveRelay`]; it delivers at most once, so a gateway
 //! cut off from it misses what is announced meanwhile.
 

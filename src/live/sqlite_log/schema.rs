@@ -2,6 +2,7 @@
 
 use rusqlite::Connection;
 
+use crate::live::log::{MAX_TAG, SEQ_BITS};
 use crate::mirror::sqlite::durable::{make_durable, schema_version};
 
 /// Schema version written to `user_version`; a file from a newer gateway is refused rather than misread.
@@ -37,12 +38,30 @@ CREATE INDEX IF NOT EXISTS rejected_by_received ON rejected (received_us);
 ";
 
 /// Sets WAL and `synchronous=FULL` (a commit returns once it is on disk, so an acknowledged batch survives
-/// `kill -9` and power loss), then creates the tables.
+/// `kill -9` and power loss), then creates the tables; a new file's seqs start past a random tag.
 pub(super) fn prepare(conn: &Connection) -> Result<(), String> {
     make_durable(conn)?;
-    schema_version(conn, SCHEMA_VERSION)?;
+    let version = schema_version(conn, SCHEMA_VERSION)?;
     conn.execute_batch(SCHEMA)
         .map_err(|e| format!("creating the tables: {e}"))?;
+    if version == 0 {
+        draw_tag(conn).map_err(|e| format!("drawing the log's tag: {e}"))?;
+    }
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)
         .map_err(|e| format!("writing the schema version: {e}"))
+}
+
+/// Makes AUTOINCREMENT count from a tag in 1..=MAX_TAG (SQLite's `random()`, seeded by the operating
+/// system), unless it counts already: a file created before tags keeps tag 0, and a crash before the
+/// version was written leaves the drawn tag in place.
+fn draw_tag(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!(
+            "INSERT INTO sqlite_sequence (name, seq)
+             SELECT 'events', max(1, random() & {MAX_TAG}) << {SEQ_BITS}
+             WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events')"
+        ),
+        [],
+    )?;
+    Ok(())
 }

@@ -27,6 +27,7 @@ fn new_seqs(appended: &[Appended]) -> Vec<u64> {
 async fn an_identity_is_stored_once_however_often_it_is_appended() {
     let dir = tempfile::tempdir().unwrap();
     let log = SqliteLog::open_in(dir.path(), None).unwrap();
+    let base = log.last_seq().await.unwrap();
     let first = log
         .append(vec![
             event("a", 1_000),
@@ -35,7 +36,7 @@ async fn an_identity_is_stored_once_however_often_it_is_appended() {
         ])
         .await
         .unwrap();
-    assert_eq!(new_seqs(&first), vec![1, 2]);
+    assert_eq!(new_seqs(&first), vec![base + 1, base + 2]);
     assert_eq!(first[1], Appended::Duplicate);
     let again = log.append(vec![event("a", 2_000)]).await.unwrap();
     assert_eq!(again, vec![Appended::Duplicate]);
@@ -47,18 +48,20 @@ async fn an_identity_is_stored_once_however_often_it_is_appended() {
 #[tokio::test]
 async fn what_was_committed_is_there_after_reopening_and_seqs_are_never_reused() {
     let dir = tempfile::tempdir().unwrap();
-    {
+    let base = {
         let log = SqliteLog::open_in(dir.path(), None).unwrap();
+        let base = log.last_seq().await.unwrap();
         log.append(vec![event("a", 1_000), event("b", 1_000)])
             .await
             .unwrap();
         assert_eq!(log.prune(i64::MAX).await.unwrap(), 2);
-    }
+        base
+    };
     let log = SqliteLog::open_in(dir.path(), None).unwrap();
     assert_eq!(log.first_seq().await.unwrap(), None);
-    assert_eq!(log.last_seq().await.unwrap(), 2);
+    assert_eq!(log.last_seq().await.unwrap(), base + 2);
     let appended = log.append(vec![event("c", 1_000)]).await.unwrap();
-    assert_eq!(new_seqs(&appended), vec![3]);
+    assert_eq!(new_seqs(&appended), vec![base + 3]);
 }
 
 #[tokio::test]
@@ -67,6 +70,7 @@ async fn concurrent_appends_are_published_once_each_in_seq_order() {
     let feed = LiveFeed::new(10_000);
     let mut subscriber = feed.subscribe();
     let log = SqliteLog::open_in(dir.path(), Some(feed)).unwrap();
+    let base = log.last_seq().await.unwrap();
     let mut tasks = Vec::new();
     for batch in 0..20 {
         let log = log.clone();
@@ -78,14 +82,14 @@ async fn concurrent_appends_are_published_once_each_in_seq_order() {
     for task in tasks {
         assert_eq!(new_seqs(&task.await.unwrap()).len(), 50);
     }
-    let mut last = 0;
+    let mut last = base;
     for _ in 0..1_000 {
         let logged = subscriber.try_recv().unwrap();
         assert!(logged.seq > last, "{} after {last}", logged.seq);
         last = logged.seq;
     }
     assert!(subscriber.try_recv().is_err());
-    assert_eq!(log.last_seq().await.unwrap(), 1_000);
+    assert_eq!(log.last_seq().await.unwrap(), base + 1_000);
 }
 
 #[tokio::test]
@@ -146,6 +150,7 @@ async fn a_prune_of_several_chunks_deletes_all_before_the_cutoff_and_lets_append
 ) {
     let dir = tempfile::tempdir().unwrap();
     let log = SqliteLog::open_in(dir.path(), None).unwrap();
+    let base = log.last_seq().await.unwrap();
     let expired = prune::CHUNK * 2 + 500;
     append_many(&log, "old", expired).await;
     let cutoff = cutoff_now().await;
@@ -156,11 +161,11 @@ async fn a_prune_of_several_chunks_deletes_all_before_the_cutoff_and_lets_append
     assert!(!first.finished);
     assert_eq!(
         log.first_seq().await.unwrap(),
-        Some(prune::CHUNK as u64 + 1)
+        Some(base + prune::CHUNK as u64 + 1)
     );
     // The writer is free between chunks: an append commits before the prune is over.
     let between = log.append(vec![event("between", 1_000)]).await.unwrap();
-    assert_eq!(new_seqs(&between), vec![expired as u64 + 11]);
+    assert_eq!(new_seqs(&between), vec![base + expired as u64 + 11]);
     let rest = log.prune(cutoff).await.unwrap();
     assert_eq!(rest, (expired - prune::CHUNK) as u64);
     let held: Vec<u64> = log
@@ -172,7 +177,7 @@ async fn a_prune_of_several_chunks_deletes_all_before_the_cutoff_and_lets_append
         .collect();
     assert_eq!(
         held,
-        (expired as u64 + 1..=expired as u64 + 11).collect::<Vec<u64>>()
+        (base + expired as u64 + 1..=base + expired as u64 + 11).collect::<Vec<u64>>()
     );
     assert_eq!(log.prune(cutoff).await.unwrap(), 0, "nothing left to prune");
 }
@@ -182,13 +187,17 @@ async fn a_prune_stops_at_the_first_event_after_the_cutoff_so_a_clock_stepped_ba
 {
     let dir = tempfile::tempdir().unwrap();
     let log = SqliteLog::open_in(dir.path(), None).unwrap();
+    let base = log.last_seq().await.unwrap();
     append_many(&log, "old", 3).await;
     let cutoff = cutoff_now().await;
     append_many(&log, "new", 3).await;
     // As if the clock had stepped back before seq 5 was received.
     let conn = Connection::open(log.path()).unwrap();
-    conn.execute("UPDATE events SET received_us = 0 WHERE seq = 5", [])
-        .unwrap();
+    conn.execute(
+        "UPDATE events SET received_us = 0 WHERE seq = ?1",
+        [base as i64 + 5],
+    )
+    .unwrap();
     assert_eq!(log.prune(cutoff).await.unwrap(), 3);
     let held: Vec<u64> = log
         .after(0, 10)
@@ -197,5 +206,39 @@ async fn a_prune_stops_at_the_first_event_after_the_cutoff_so_a_clock_stepped_ba
         .iter()
         .map(|l| l.seq)
         .collect();
-    assert_eq!(held, vec![4, 5, 6]);
+    assert_eq!(held, vec![base + 4, base + 5, base + 6]);
+}
+
+#[tokio::test]
+async fn a_new_log_counts_past_a_tag_drawn_at_random_and_keeps_it_when_reopened() {
+    use crate::live::log::{is_of_log, MAX_TAG, SEQ_BITS};
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut tags = std::collections::HashSet::new();
+    for dir in &dirs {
+        let base = {
+            let log = SqliteLog::open_in(dir.path(), None).unwrap();
+            let base = log.last_seq().await.unwrap();
+            let appended = log.append(vec![event("a", 1_000)]).await.unwrap();
+            assert_eq!(new_seqs(&appended), vec![base + 1]);
+            base
+        };
+        let tag = base >> SEQ_BITS;
+        assert!((1..=MAX_TAG).contains(&tag), "tag {tag}");
+        assert_eq!(
+            base % (1 << SEQ_BITS),
+            0,
+            "counting starts at the tag's first id"
+        );
+        let reopened = SqliteLog::open_in(dir.path(), None).unwrap();
+        let last = reopened.last_seq().await.unwrap();
+        assert_eq!(
+            last,
+            base + 1,
+            "the tag is drawn once, when the file is created"
+        );
+        assert!(is_of_log(base + 1, last));
+        tags.insert(tag);
+    }
+    // Three draws from 131,071 tags: all equal once in 17 billion runs.
+    assert!(tags.len() > 1, "three logs drew the same tag {tags:?}");
 }

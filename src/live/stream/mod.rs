@@ -21,7 +21,7 @@ use self::filter::StreamAsk;
 use self::subscribers::SubscriberCap;
 use self::subscription::{Parts, Subscription};
 use super::feed::LiveFeed;
-use super::log::IntakeLog;
+use super::log::{is_of_log, IntakeLog};
 use crate::mirror::store::StoreError;
 
 /// How often an idle stream gets a comment, so that proxies do not close it.
@@ -118,9 +118,9 @@ impl EventStreams {
                     .await?
                     .unwrap_or(last.saturating_add(1))
                 {
-                    // Not an id this gateway gave (another gateway's, or made up): skipping every event up
-                    // to it would hide real ones.
-                    _ if after > last => {
+                    // Not an id this gateway's log gave (another gateway's, this one's before its state was
+                    // wiped, or made up): resuming from it would skip or repeat real events.
+                    _ if !is_of_log(after, last) => {
                         let reason = format!("{after} is not an id this gateway's stream has sent (its last is {last}); continuing with new events");
                         first.push(frame::reset(&reason, after, last));
                         last

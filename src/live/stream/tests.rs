@@ -13,11 +13,12 @@ use crate::live::feed::LiveFeed;
 use crate::live::log::{Appended, IntakeLog, Quarantined, Rejected};
 use crate::mirror::store::StoreError;
 
-/// A log in memory: every event new, seqs from 1, the first `dropped` fallen out of retention.
+/// A log in memory: every event new, seqs from `base + 1`, the first `dropped` fallen out of retention.
 #[derive(Default)]
 struct MemoryLog {
     held: Mutex<Vec<Logged>>,
     dropped: u64,
+    base: u64,
 }
 
 #[async_trait::async_trait]
@@ -28,7 +29,7 @@ impl IntakeLog for MemoryLog {
             .into_iter()
             .map(|event| {
                 let logged = Logged {
-                    seq: held.len() as u64 + 1,
+                    seq: self.base + held.len() as u64 + 1,
                     received_micros: chrono::Utc::now().timestamp_micros(),
                     event,
                 };
@@ -41,7 +42,7 @@ impl IntakeLog for MemoryLog {
         let held = self.held.lock().unwrap();
         Ok(held
             .iter()
-            .filter(|l| l.seq > seq.max(self.dropped))
+            .filter(|l| l.seq > seq.max(self.base + self.dropped))
             .take(limit)
             .cloned()
             .collect())
@@ -51,10 +52,10 @@ impl IntakeLog for MemoryLog {
     }
     async fn first_seq(&self) -> Result<Option<u64>, StoreError> {
         let held = self.held.lock().unwrap().len() as u64;
-        Ok((held > self.dropped).then_some(self.dropped + 1))
+        Ok((held > self.dropped).then_some(self.base + self.dropped + 1))
     }
     async fn last_seq(&self) -> Result<u64, StoreError> {
-        Ok(self.held.lock().unwrap().len() as u64)
+        Ok(self.base + self.held.lock().unwrap().len() as u64)
     }
     async fn quarantine(&self, _: Vec<Rejected>) -> Result<(), StoreError> {
         Ok(())
@@ -208,6 +209,34 @@ async fn a_resume_point_this_gateway_never_sent_is_told_and_hides_no_new_event()
     let (ids, named) = read(&collect(stream, 3).await);
     assert_eq!(named, vec!["reset"]);
     assert_eq!(ids, vec![11, 12, 13]);
+}
+
+#[actix_web::test]
+async fn a_resume_point_from_a_log_of_another_tag_is_told_as_not_this_gateways_whatever_its_number()
+{
+    use crate::live::log::SEQ_BITS;
+    let log = Arc::new(MemoryLog {
+        base: 5 << SEQ_BITS,
+        ..MemoryLog::default()
+    });
+    let feed = LiveFeed::new(64);
+    receive(&log, &feed, 0, 10, 1).await;
+    let streams = EventStreams::new(log.clone(), feed.clone(), 10);
+    // Below this log's first id (a lower tag) and inside its range of counts (a higher tag's low end).
+    let below = streams.subscribe(ask("", Some("3"))).await.unwrap();
+    let other = ((4u64 << SEQ_BITS) + 8).to_string();
+    let beside = streams.subscribe(ask("", Some(&other))).await.unwrap();
+    receive(&log, &feed, 10, 1, 1).await;
+    for stream in [collect(below, 1).await, collect(beside, 1).await] {
+        let (ids, named) = read(&stream);
+        assert_eq!(named, vec!["reset"]);
+        assert_eq!(ids, vec![(5 << SEQ_BITS) + 11]);
+        let text = String::from_utf8(stream).unwrap();
+        assert!(
+            text.contains("is not an id this gateway's stream has sent"),
+            "{text}"
+        );
+    }
 }
 
 #[actix_web::test]

@@ -49,7 +49,7 @@ async fn every_acknowledged_event_is_there_after_kill_9_and_a_restart() {
     assert_eq!(status, 200);
     let held = logged(state.path());
     assert_eq!(held.len(), 2_001);
-    assert!(held.iter().zip(1..).all(|((seq, _), n)| *seq == n));
+    assert!(super::numbered_without_a_gap(&held));
     gateway.kill();
 }
 

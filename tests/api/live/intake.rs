@@ -35,7 +35,7 @@ async fn ten_thousand_events_with_duplicates_in_shuffled_batches_are_stored_exac
     let objects: BTreeSet<i64> = held.iter().map(|(_, object)| *object).collect();
     assert_eq!(objects, (0..10_000).collect());
     // Numbered without a gap: a duplicate spends no sequence number.
-    assert!(held.iter().zip(1..).all(|((seq, _), n)| *seq == n));
+    assert!(super::numbered_without_a_gap(&held));
 }
 
 #[actix_web::test]

@@ -71,6 +71,16 @@ pub fn logged(state_dir: &Path) -> Vec<(i64, i64)> {
         .collect()
 }
 
+/// Whether `held` (as [`logged`] reads it) is numbered 1, 2, 3, ... past its log's tag: no gap, none reused.
+pub fn numbered_without_a_gap(held: &[(i64, i64)]) -> bool {
+    let Some(&(first, _)) = held.first() else {
+        return true;
+    };
+    let base = first - 1;
+    base % (1 << camlytics_gateway::live::log::SEQ_BITS) == 0
+        && held.iter().zip(1..).all(|((seq, _), n)| *seq == base + n)
+}
+
 /// A small deterministic shuffle (xorshift), so a failure can be replayed.
 pub fn shuffle<T>(items: &mut [T], mut seed: u64) {
     for i in (1..items.len()).rev() {

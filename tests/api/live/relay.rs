@@ -61,6 +61,7 @@ async fn an_event_received_by_one_gateway_of_a_group_reaches_the_subscribers_of_
             StatusCode::OK
         );
     }
+    let mut last_ids = Vec::new();
     for subscriber in [&mut at_a, &mut at_b] {
         let real = |frames: &[super::sse::Frame]| {
             frames
@@ -84,5 +85,27 @@ async fn an_event_received_by_one_gateway_of_a_group_reaches_the_subscribers_of_
             (0..1000).collect(),
             "every event, from either gateway"
         );
+        last_ids.push(frames.iter().filter_map(|f| f.id).max().unwrap());
+    }
+    // Each log numbers the group's events itself: an id from one gateway means nothing on the other, and a
+    // subscriber that resumes there with it is told so rather than resumed at a place that skips or repeats.
+    let (last_at_a, last_at_b) = (last_ids[0].to_string(), last_ids[1].to_string());
+    for (origin, last, foreign) in [
+        (&b, &last_at_a, true),
+        (&a, &last_at_a, false),
+        (&a, &last_at_b, true),
+    ] {
+        let mut resumed = subscribe(origin, "", &[("Last-Event-ID", last)])
+            .await
+            .unwrap();
+        let frames = resumed
+            .read_until(Duration::from_secs(1), |frames| !frames.is_empty())
+            .await;
+        let named: Vec<_> = frames.iter().filter_map(|f| f.event.as_deref()).collect();
+        if foreign {
+            assert_eq!(named, ["reset"], "{last} resumed on {origin}");
+        } else {
+            assert!(named.is_empty(), "{named:?}: {last} resumed on {origin}");
+        }
     }
 }
