@@ -130,9 +130,12 @@ async function drawChart() {
   let source = "from the mirror (/v1/series)";
   if (!points || !points.length) {
     // The mirror syncs in the background and holds today only after a while: until then, the hours
-    // occupancy counted from the same events.
+    // occupancy counted from the same events, every hour since the reset (one without entries is a 0).
     const since = new Date(state.since).getTime();
-    points = state.entries_per_hour.map((count, i) => [new Date(since + i * 3_600_000), count]);
+    const hours = Math.min(25, Math.max(1, Math.floor((Date.now() - since) / 3_600_000) + 1,
+      state.entries_per_hour.length));
+    points = Array.from({ length: hours },
+      (_, i) => [new Date(since + i * 3_600_000), state.entries_per_hour[i] || 0]);
     source = "from occupancy's count (the mirror does not hold today yet)";
   }
   const hourOf = (d) => d.toLocaleTimeString("en-GB", { hour: "2-digit", hourCycle: "h23", timeZone: state.timezone });
