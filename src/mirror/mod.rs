@@ -29,6 +29,7 @@ pub mod sqlite;
 pub mod store;
 pub mod sync;
 pub mod tail;
+pub mod tally;
 pub mod verify;
 pub mod verify_plan;
 pub mod window;

@@ -10,6 +10,7 @@ use super::plan::{reads, Level};
 use super::Failure;
 use crate::mirror::event::EventFilter;
 use crate::mirror::store::{CountQuery, Dimension, GroupCount, StoreError};
+use crate::mirror::tally::{answer, rank, Tally};
 
 /// Rollup rows in the ranges `$1..$3`, then events in the ranges `$4..$5` counted per instant and combination.
 /// Each range is its own index range scan. LATERAL alone does not make it one: the planner pulls a plain
@@ -88,7 +89,7 @@ async fn tally(
         .await?;
     let mut selector = dims.selector(filter, group_by);
     loop {
-        let mut sums = Sums::new(selector.groups.len());
+        let mut sums = Tally::default();
         let mut unknown = Vec::new();
         for row in &rows {
             let code: i16 = row.get(0);
@@ -97,7 +98,7 @@ async fn tally(
                 Some(level) => {
                     sums.enter(bucket_of(start.saturating_mul(level.micros())));
                     packed::for_each(row.get(2), |id, n| {
-                        sums.add(&selector, id, n, &mut unknown);
+                        add(&mut sums, &selector, id, n, &mut unknown);
                     })
                     .ok_or_else(corrupt)?;
                 }
@@ -105,12 +106,13 @@ async fn tally(
                     let (n, id): (i64, i32) = (row.get(3), row.get(4));
                     let id = u32::try_from(id).map_err(|_| corrupt())?;
                     sums.enter(bucket_of(start));
-                    sums.add(&selector, id, u64::try_from(n).unwrap_or(0), &mut unknown);
+                    let n = u64::try_from(n).unwrap_or(0);
+                    add(&mut sums, &selector, id, n, &mut unknown);
                 }
             }
         }
         if unknown.is_empty() {
-            return Ok(sums.ordered(&selector));
+            return Ok(ordered(sums, &selector));
         }
         // Another gateway interned a combination this one has not seen: learn it and count again.
         dims.learn_ids(client, unknown.iter().copied()).await?;
@@ -121,87 +123,22 @@ async fn tally(
     }
 }
 
-/// Sums per (bucket, group). Rows come mostly in time order, so one bucket's groups add into a dense array,
-/// emptied into `totals` when the bucket changes; a bucket met again (a finer level or the events at its
-/// ends) leaves a second entry, merged when ordering. A hash map keyed by (bucket, group) cost some 6 ms of a
-/// 30-day hourly series: 720 hour rows of some 320 pairs each is 230,000 lookups.
-struct Sums {
-    bucket: usize,
-    dense: Vec<u64>,
-    touched: Vec<u32>,
-    totals: Vec<(usize, u32, u64)>,
+/// Adds `n` events of combination `id` to its group, if the query keeps it; an id not known is noted.
+#[inline]
+fn add(sums: &mut Tally, selector: &Selector, id: u32, n: u64, unknown: &mut Vec<u32>) {
+    match selector.slot(id) {
+        Slot::Group(group) => sums.add(group, n),
+        Slot::Skip => {}
+        Slot::Unknown => unknown.push(id),
+    }
 }
 
-impl Sums {
-    fn new(groups: usize) -> Self {
-        Self {
-            bucket: 0,
-            dense: vec![0; groups],
-            touched: Vec::new(),
-            totals: Vec::new(),
-        }
-    }
-
-    /// Makes `bucket` the one added into.
-    fn enter(&mut self, bucket: usize) {
-        if bucket != self.bucket {
-            self.flush();
-            self.bucket = bucket;
-        }
-    }
-
-    /// Adds `n` events of combination `id` to its group, if the query keeps it; an id not known is noted.
-    #[inline]
-    fn add(&mut self, selector: &Selector, id: u32, n: u64, unknown: &mut Vec<u32>) {
-        match selector.slot(id) {
-            Slot::Group(group) => {
-                let slot = &mut self.dense[group as usize];
-                if *slot == 0 {
-                    self.touched.push(group);
-                }
-                *slot += n;
-            }
-            Slot::Skip => {}
-            Slot::Unknown => unknown.push(id),
-        }
-    }
-
-    fn flush(&mut self) {
-        for group in self.touched.drain(..) {
-            let count = std::mem::take(&mut self.dense[group as usize]);
-            if count > 0 {
-                self.totals.push((self.bucket, group, count));
-            }
-        }
-    }
-
-    /// The non-zero counts by bucket, then by the group's values.
-    fn ordered(mut self, selector: &Selector) -> Vec<GroupCount> {
-        self.flush();
-        let groups = &selector.groups;
-        let mut order: Vec<usize> = (0..groups.len()).collect();
-        order.sort_unstable_by(|&a, &b| groups[a].cmp(&groups[b]));
-        let mut rank = vec![0; groups.len()];
-        for (place, group) in order.into_iter().enumerate() {
-            rank[group] = place;
-        }
-        let mut totals = self.totals;
-        totals.sort_unstable_by_key(|&(bucket, group, _)| (bucket, rank[group as usize]));
-        let mut out: Vec<GroupCount> = Vec::with_capacity(totals.len());
-        let mut last = None;
-        for (bucket, group, count) in totals {
-            match out.last_mut() {
-                Some(entry) if last == Some((bucket, group)) => entry.count += count,
-                _ => out.push(GroupCount {
-                    bucket,
-                    group: groups[group as usize].clone(),
-                    count,
-                }),
-            }
-            last = Some((bucket, group));
-        }
-        out
-    }
+/// The non-zero counts by bucket, then by the group's values.
+fn ordered(sums: Tally, selector: &Selector) -> Vec<GroupCount> {
+    let rank = rank(&selector.groups);
+    let mut totals = sums.into_totals();
+    totals.sort_unstable_by_key(|&(bucket, group, _)| (bucket, rank[group as usize]));
+    answer(totals, &selector.groups)
 }
 
 fn corrupt() -> Failure {
@@ -219,19 +156,18 @@ mod tests {
         let groups = vec![vec!["a".to_owned()], vec!["b".to_owned()]];
         // Id 0 counts in "b", id 1 in "a", id 2 is filtered out; id 3 is not known yet.
         let selector = Selector::new(vec![Slot::Group(1), Slot::Group(0), Slot::Skip], groups);
-        let (mut sums, mut unknown) = (Sums::new(2), Vec::new());
+        let (mut sums, mut unknown) = (Tally::default(), Vec::new());
         sums.enter(0);
-        sums.add(&selector, 0, 2, &mut unknown);
-        sums.add(&selector, 1, 3, &mut unknown);
+        add(&mut sums, &selector, 0, 2, &mut unknown);
+        add(&mut sums, &selector, 1, 3, &mut unknown);
         sums.enter(1);
-        sums.add(&selector, 0, 1, &mut unknown);
+        add(&mut sums, &selector, 0, 1, &mut unknown);
         // Bucket 0 again (its ragged end, read from the events).
         sums.enter(0);
-        sums.add(&selector, 0, 5, &mut unknown);
-        sums.add(&selector, 2, 9, &mut unknown);
-        sums.add(&selector, 3, 4, &mut unknown);
-        let out: Vec<(usize, String, u64)> = sums
-            .ordered(&selector)
+        add(&mut sums, &selector, 0, 5, &mut unknown);
+        add(&mut sums, &selector, 2, 9, &mut unknown);
+        add(&mut sums, &selector, 3, 4, &mut unknown);
+        let out: Vec<(usize, String, u64)> = ordered(sums, &selector)
             .into_iter()
             .map(|g| (g.bucket, g.group.concat(), g.count))
             .collect();

@@ -14,6 +14,7 @@ use super::read::Conditions;
 use super::rollups::{self, Level, DAY};
 use crate::mirror::event::EventFilter;
 use crate::mirror::store::{CountQuery, Dimension, GroupCount};
+use crate::mirror::tally::{answer, rank, Tally};
 
 /// A combination the filter leaves out.
 const LEFT_OUT: u32 = u32::MAX;
@@ -71,7 +72,7 @@ pub(super) fn grouped_counts(
     let mut tally = Tally::default();
     // Room for every (bucket, group) up to a bound: growing by doubling copies and faults in pages again.
     let cells = (query.edges.len() - 1).saturating_mul(groups.values.len().max(1));
-    tally.totals.reserve(cells.min(1 << 16));
+    tally.reserve(cells.min(1 << 16));
     for piece in plan(&query.edges, lo, hi) {
         match piece.source {
             Source::Rollup(level) => {
@@ -109,7 +110,7 @@ pub(super) fn grouped_counts(
         }
         tally.flush();
     }
-    Ok(groups.sorted(tally.totals))
+    Ok(groups.sorted(tally.into_totals()))
 }
 
 /// The instants counted, `lo..hi`: the buckets' span cut to the filter's window and to the UTC days that
@@ -194,7 +195,7 @@ impl<'a> Groups<'a> {
         for (dim, key) in dims.iter() {
             groups.by_dim[dim as usize] = groups.of_key(key);
         }
-        let rank = groups.rank();
+        let rank = rank(&groups.values);
         let mut values = vec![Vec::new(); rank.len()];
         for (group, &place) in std::mem::take(&mut groups.values).into_iter().zip(&rank) {
             values[place] = group;
@@ -207,17 +208,6 @@ impl<'a> Groups<'a> {
         }
         groups.ranked = groups.values.len();
         groups
-    }
-
-    /// Each group's place in the order of the groups' values.
-    fn rank(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.values.len()).collect();
-        order.sort_unstable_by(|a, b| self.values[*a].cmp(&self.values[*b]));
-        let mut rank = vec![0; order.len()];
-        for (place, group) in order.into_iter().enumerate() {
-            rank[group] = place;
-        }
-        rank
     }
 
     /// The group of `key`, or `LEFT_OUT` when the filter leaves it out.
@@ -244,68 +234,9 @@ impl<'a> Groups<'a> {
                 totals.sort_by_key(key);
             }
         } else {
-            let rank = self.rank();
+            let rank = rank(&self.values);
             totals.sort_by_key(|&(bucket, group, _)| (bucket, rank[group as usize]));
         }
-        let mut counts: Vec<GroupCount> = Vec::with_capacity(totals.len());
-        let mut last = None;
-        for (bucket, group, count) in totals {
-            match counts.last_mut() {
-                // A bucket and group met again in another piece (a finer level at the window's end).
-                Some(entry) if last == Some((bucket, group)) => entry.count += count,
-                _ => counts.push(GroupCount {
-                    bucket,
-                    group: self.values[group as usize].clone(),
-                    count,
-                }),
-            }
-            last = Some((bucket, group));
-        }
-        counts
-    }
-}
-
-/// Sums per (bucket, group): rows arrive in time order, so one bucket's groups add into a dense array that is
-/// emptied into the totals when the bucket changes.
-#[derive(Default)]
-struct Tally {
-    bucket: usize,
-    dense: Vec<u64>,
-    touched: Vec<u32>,
-    totals: Vec<(usize, u32, u64)>,
-}
-
-impl Tally {
-    /// Makes `bucket` the one counted into, emptying the last one's sums when it changes.
-    #[inline]
-    fn enter(&mut self, bucket: usize) {
-        if bucket != self.bucket {
-            self.flush();
-            self.bucket = bucket;
-        }
-    }
-
-    /// Adds `count` to `group` in the current bucket.
-    #[inline]
-    fn add(&mut self, group: u32, count: u64) {
-        let at = group as usize;
-        if self.dense.len() <= at {
-            self.dense.resize(at + 1, 0);
-        }
-        let slot = &mut self.dense[at];
-        if *slot == 0 {
-            self.touched.push(group);
-        }
-        *slot += count;
-    }
-
-    fn flush(&mut self) {
-        self.touched.sort_unstable();
-        for group in self.touched.drain(..) {
-            let count = std::mem::take(&mut self.dense[group as usize]);
-            if count > 0 {
-                self.totals.push((self.bucket, group, count));
-            }
-        }
+        answer(totals, &self.values)
     }
 }
